@@ -1,0 +1,69 @@
+"""The `fer-desktop` command: subcommands dispatch lazily so `--help` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from fer_desktop.train import train
+
+    return train.run_checked(args)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from fer_desktop.train import evaluate
+
+    return evaluate.run_checked(args)
+
+
+def _release(args: argparse.Namespace) -> int:
+    from fer_desktop.train import export
+
+    return export.run_checked(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from fer_desktop import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="fer-desktop",
+        description="Read the room during an online class: facial expressions of a Zoom "
+                    "gallery, a webcam or a recorded class, analysed on this computer.")
+    parser.add_argument("--version", action="version", version=f"fer-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    from fer_desktop.train import evaluate as ev
+    from fer_desktop.train import export as ex
+    from fer_desktop.train import train as tr
+
+    commands: list[tuple[str, str, Callable, Callable]] = [
+        ("train", "train the emotion CNN on FER-2013", tr.build_parser, _train),
+        ("evaluate", "evaluate a model on a FER-2013 split (metrics, plots, report)",
+         ev.build_parser, _evaluate),
+        ("release", "copy a trained run into models/ with its TFLite export",
+         ex.build_parser, _release),
+    ]
+    for name, help_text, build, func in commands:
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        build(sp)
+        sp.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

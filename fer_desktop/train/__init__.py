@@ -1,0 +1,1 @@
+"""Training and evaluation of the emotion CNN (CLI-first; never imported by the app)."""

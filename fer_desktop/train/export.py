@@ -1,0 +1,97 @@
+"""`fer-desktop release RUN_DIR`: put a trained run into models/ with a TFLite fp32 export.
+
+The TFLite file lets the app run the CNN with ai-edge-litert, without importing TensorFlow.
+Flip test-time averaging is kept only if it helps on PublicTest (never PrivateTest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from fer_desktop.paths import default_models_dir
+from fer_desktop.train.data import DEFAULT_DATA_DIR, DataError, load_split
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    p = parser or argparse.ArgumentParser(prog="fer-desktop release", description=__doc__)
+    p.add_argument("run_dir", type=Path, help="a run folder written by `fer-desktop train`")
+    p.add_argument("--to", type=Path, default=None, help="models folder (default: models/)")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR,
+                   help="FER-2013 folder (PublicTest decides flip TTA and checks the export)")
+    p.add_argument("--tta", choices=("auto", "on", "off"), default="auto")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_checked(build_parser().parse_args(argv))
+
+
+def run_checked(args: argparse.Namespace) -> int:
+    from fer_desktop.vision.classifier import ModelError
+
+    try:
+        info = release(args.run_dir, args.to or default_models_dir(), args.data, args.tta)
+    except (DataError, ModelError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+def convert_to_tflite(keras_file: Path, tflite_file: Path) -> None:
+    """Keras -> TFLite fp32 through ``TFLiteConverter.from_keras_model`` (TensorFlow backend)."""
+    import keras
+    import tensorflow as tf
+
+    model = keras.models.load_model(keras_file, compile=False)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    data = converter.convert()
+    tmp = tflite_file.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, tflite_file)
+
+
+def release(run_dir: Path, models_dir: Path, data_dir: Path, tta: str = "auto") -> dict:
+    """Copy model.keras + labels.json, export model.tflite, choose TTA on PublicTest."""
+    from fer_desktop.vision.classifier import EmotionClassifier
+
+    run_dir, models_dir = Path(run_dir), Path(models_dir)
+    src = run_dir / "model.keras"
+    if not src.is_file():
+        raise FileNotFoundError(f"No model.keras in the run folder {run_dir.resolve()}")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, models_dir / "model.keras")
+    labels = json.loads((run_dir / "labels.json").read_text())
+    (models_dir / "labels.json").write_text(json.dumps(labels, indent=2))
+    convert_to_tflite(models_dir / "model.keras", models_dir / "model.tflite")
+
+    val = load_split(data_dir, "PublicTest")
+    keras_clf = EmotionClassifier.load(models_dir, backend="keras", tta_flip=False)
+    lite_clf = EmotionClassifier.load(models_dir, backend="tflite", tta_flip=False)
+    p_keras = keras_clf.predict_batch(list(val.images[:256]))
+    p_lite = lite_clf.predict_batch(list(val.images[:256]))
+    max_diff = float(np.abs(p_keras - p_lite).max())
+    if max_diff > 1e-3:
+        raise RuntimeError(f"TFLite export disagrees with Keras (max diff {max_diff:.2e})")
+    acc_plain = float((lite_clf.predict_batch(list(val.images)).argmax(1) == val.labels).mean())
+    lite_clf.tta_flip = True
+    acc_flip = float((lite_clf.predict_batch(list(val.images)).argmax(1) == val.labels).mean())
+    use_flip = {"on": True, "off": False}.get(tta, acc_flip > acc_plain)
+    labels["tta_flip"] = use_flip
+    (models_dir / "labels.json").write_text(json.dumps(labels, indent=2))
+    info = {"models_dir": str(models_dir), "tflite_max_abs_diff": max_diff,
+            "publictest_accuracy_plain": acc_plain, "publictest_accuracy_flip_tta": acc_flip,
+            "tta_flip": use_flip}
+    (models_dir / "release.json").write_text(json.dumps(info, indent=2))
+    return info
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

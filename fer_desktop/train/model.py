@@ -1,0 +1,86 @@
+"""Model builders: ``build_model(input_shape, num_classes, arch=...)``; preprocessing is in-model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+from keras import layers
+
+
+def _conv_bn(x, filters: int, name: str):
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def build_fernet(input_shape: tuple[int, int, int], num_classes: int,
+                 widths: tuple[int, ...] = (32, 64, 128, 256, 512),
+                 convs: tuple[int, ...] = (1, 1, 2, 2, 1),
+                 dense: int = 512, dropout: float = 0.5) -> keras.Model:
+    """Our compact VGG-style CNN: stages of 3x3 conv+BN+ReLU, max-pool, then a small head."""
+    inputs = keras.Input(shape=input_shape, name="face")
+    x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale")(inputs)
+    for s, (width, n_conv) in enumerate(zip(widths, convs, strict=True)):
+        for c in range(n_conv):
+            x = _conv_bn(x, width, f"s{s}c{c}")
+        x = layers.MaxPooling2D(2, name=f"s{s}_pool")(x)
+        x = layers.SpatialDropout2D(0.1, name=f"s{s}_drop")(x) if s >= 1 else x
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense, use_bias=False, name="fc")(x)
+    x = layers.BatchNormalization(name="fc_bn")(x)
+    x = layers.Activation("relu", name="fc_relu")(x)
+    x = layers.Dropout(dropout, name="fc_drop")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probs", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="fernet")
+
+
+def build_fernet_wide(input_shape: tuple[int, int, int], num_classes: int) -> keras.Model:
+    """A wider variant of :func:`build_fernet` (more accurate, about 2x the compute)."""
+    return build_fernet(input_shape, num_classes, convs=(1, 2, 2, 2, 2))
+
+
+def build_mobilenetv2(input_shape: tuple[int, int, int], num_classes: int,
+                      backbone_weights: str | Path | None = None, alpha: float = 1.0,
+                      size: int = 96) -> keras.Model:
+    """MobileNetV2 transfer learning: the gray face is upscaled and repeated to 3 channels.
+
+    ImageNet weights cannot be downloaded here; ``backbone_weights`` loads them from a local
+    ``.h5`` file (``include_top=False``) when given, else the backbone starts from scratch.
+    """
+    inputs = keras.Input(shape=input_shape, name="face")
+    x = layers.Resizing(size, size, name="upscale")(inputs)
+    x = layers.Concatenate(name="to_rgb")([x, x, x]) if input_shape[-1] == 1 else x
+    x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale")(x)
+    backbone = keras.applications.MobileNetV2(
+        input_shape=(size, size, 3), include_top=False, weights=None, alpha=alpha)
+    if backbone_weights is not None:
+        path = Path(backbone_weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"Backbone weights file not found: {path.resolve()}")
+        backbone.load_weights(str(path))
+    x = backbone(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(0.3, name="head_drop")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probs", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="mobilenetv2_fer")
+
+
+ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
+    "fernet": build_fernet,
+    "fernet_wide": build_fernet_wide,
+    "mobilenetv2": build_mobilenetv2,
+}
+
+
+def build_model(input_shape: tuple[int, int, int], num_classes: int, arch: str = "fernet",
+                backbone_weights: str | Path | None = None) -> keras.Model:
+    """Build an untrained model of the named architecture (see ``ARCHITECTURES``)."""
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"Unknown architecture {arch!r}; choose from {sorted(ARCHITECTURES)}")
+    if arch == "mobilenetv2":
+        return build_mobilenetv2(input_shape, num_classes, backbone_weights=backbone_weights)
+    if backbone_weights is not None:
+        raise ValueError("--backbone-weights only applies to transfer-learning backbones")
+    return ARCHITECTURES[arch](input_shape, num_classes)

@@ -1,0 +1,199 @@
+"""`fer-desktop train`: FER-2013 Training -> model, validated on PublicTest (never PrivateTest)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fer_desktop.labels import EMOTIONS, FER_SIZE
+from fer_desktop.train.data import DEFAULT_DATA_DIR, DataError, class_weights, load_split
+
+LABELS_SCHEMA = 1
+
+
+def labels_json(arch: str, tta_flip: bool = False) -> dict:
+    """What the app needs besides the weights: class order, input size, preprocessing."""
+    return {
+        "schema_version": LABELS_SCHEMA,
+        "labels": list(EMOTIONS),
+        "input_size": [FER_SIZE, FER_SIZE],
+        "channels": 1,
+        "color": "grayscale",
+        "input_range": [0, 255],
+        "preprocessing": "Gray uint8 face crop from fer_desktop.vision.preprocess.crop_face, resized "
+                         "to 48x48 (INTER_AREA), fed as float32 0..255; rescaling is in the model.",
+        "tta_flip": tta_flip,
+        "architecture": arch,
+    }
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    p = parser or argparse.ArgumentParser(prog="fer-desktop train", description=__doc__)
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="FER-2013 folder")
+    p.add_argument("--out", type=Path, default=Path("runs/latest"), help="run folder")
+    p.add_argument("--arch", default="fernet", help="fernet | fernet_wide | mobilenetv2")
+    p.add_argument("--backbone-weights", type=Path, default=None,
+                   help="local ImageNet weights (.h5, include_top=False) for mobilenetv2")
+    p.add_argument("--epochs", type=int, default=24)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW)")
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--warmup-epochs", type=float, default=1.0)
+    p.add_argument("--patience", type=int, default=8, help="early stopping on PublicTest accuracy")
+    p.add_argument("--no-class-weights", action="store_true")
+    p.add_argument("--seed", type=int, default=1337)
+    p.add_argument("--limit", type=int, default=0,
+                   help="use at most N training and N validation images (smoke runs)")
+    p.add_argument("--steps-per-epoch", type=int, default=0, help="cap steps (smoke runs)")
+    p.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 a line")
+    return p
+
+
+def _seed_everything(seed: int) -> None:
+    import keras
+
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_checked(build_parser().parse_args(argv))
+
+
+def run_checked(args: argparse.Namespace) -> int:
+    """Run, turning expected failures into a one-line message and exit status 2."""
+    try:
+        return run(args)
+    except (DataError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    import keras
+
+    from fer_desktop.train.augment import FaceBatches
+    from fer_desktop.train.model import build_model
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    train = load_split(args.data, "Training")
+    val = load_split(args.data, "PublicTest")
+    if args.limit:
+        train, val = train.head(args.limit, args.seed), val.head(args.limit, args.seed)
+    cw = None if args.no_class_weights else class_weights(train.labels)
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+              if k != "func"}
+    config.update(n_train=len(train), n_val=len(val), class_weights=cw,
+                  keras_backend=keras.backend.backend(), keras_version=keras.__version__,
+                  python=platform.python_version(), train_split="Training",
+                  val_split="PublicTest")
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    (out / "labels.json").write_text(json.dumps(labels_json(args.arch), indent=2))
+
+    _seed_everything(args.seed)
+    num_classes = len(EMOTIONS)
+    train_ds = FaceBatches(train.images, train.labels, num_classes, args.batch_size,
+                           augment=True, seed=args.seed, class_weight=cw)
+    val_ds = FaceBatches(val.images, val.labels, num_classes, 256)
+    steps = args.steps_per_epoch or len(train_ds)
+    state_path, last_path = out / "state.json", out / "last.keras"
+    initial_epoch = 0
+    if last_path.is_file() and state_path.is_file():
+        model = keras.models.load_model(last_path)
+        initial_epoch = json.loads(state_path.read_text())["epochs_done"]
+        print(f"Resuming {out} after epoch {initial_epoch}")
+    else:
+        model = build_model((FER_SIZE, FER_SIZE, 1), num_classes, args.arch,
+                            backbone_weights=args.backbone_weights)
+        total = steps * args.epochs
+        warmup = int(steps * args.warmup_epochs)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=args.lr / 20, decay_steps=max(1, total - warmup),
+            alpha=0.01, warmup_target=args.lr, warmup_steps=warmup)
+        model.compile(
+            optimizer=keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+            metrics=["accuracy"])
+    train_ds.epoch = initial_epoch
+    train_ds._order = train_ds._make_order()
+    if initial_epoch >= args.epochs:
+        print("Training already complete.")
+    else:
+        callbacks = [
+            keras.callbacks.CSVLogger(str(out / "history.csv"), append=initial_epoch > 0),
+            keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor="val_accuracy",
+                                            mode="max", save_best_only=True,
+                                            initial_value_threshold=_best_so_far(out)),
+            keras.callbacks.ModelCheckpoint(str(last_path)),
+            _StateWriter(state_path),
+            keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
+                                          patience=args.patience),
+        ]
+        t0 = time.perf_counter()
+        model.fit(train_ds, validation_data=val_ds, epochs=args.epochs,
+                  initial_epoch=initial_epoch, steps_per_epoch=args.steps_per_epoch or None,
+                  callbacks=callbacks, verbose=args.verbose)
+        _add_time(out, time.perf_counter() - t0)
+    best = out / "best.keras"
+    final = keras.models.load_model(best if best.is_file() else last_path)
+    final.save(out / "model.keras")
+    from fer_desktop.train.evaluate import evaluate_model
+
+    evaluate_model(out / "model.keras", args.data, "PublicTest", out / "eval_PublicTest",
+                   run_dir=out, limit=args.limit)
+    print(f"Run folder: {out.resolve()}")
+    return 0
+
+
+def _best_so_far(out: Path) -> float | None:
+    hist = out / "history.csv"
+    if not hist.is_file():
+        return None
+    import csv
+
+    with hist.open() as fh:
+        vals = [float(r["val_accuracy"]) for r in csv.DictReader(fh) if r.get("val_accuracy")]
+    return max(vals) if vals else None
+
+
+def _add_time(out: Path, seconds: float) -> None:
+    path = out / "train_time.json"
+    total = json.loads(path.read_text())["seconds"] if path.is_file() else 0.0
+    path.write_text(json.dumps({"seconds": total + seconds}))
+
+
+def _state_writer_cls():
+    import keras
+
+    class StateWriter(keras.callbacks.Callback):
+        """Records finished epochs so an interrupted run resumes where it stopped."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+        def on_epoch_end(self, epoch: int, logs=None) -> None:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"epochs_done": epoch + 1}))
+            os.replace(tmp, self.path)
+
+    return StateWriter
+
+
+def _StateWriter(path: Path):  # noqa: N802 - factory keeps keras import lazy
+    return _state_writer_cls()(path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

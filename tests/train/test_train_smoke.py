@@ -1,0 +1,34 @@
+"""A real (tiny) training run on real FER-2013 images, then a resume after 'interruption'."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from fer_desktop.train.train import main
+
+
+def test_train_smoke_then_resume(data_dir, tmp_path):
+    out = tmp_path / "run"
+    common = ["--data", str(data_dir), "--out", str(out), "--limit", "192",
+              "--steps-per-epoch", "2", "--batch-size", "32", "--verbose", "0"]
+    assert main([*common, "--epochs", "1"]) == 0
+    for name in ("config.json", "history.csv", "model.keras", "labels.json", "last.keras",
+                 "eval_PublicTest/report.json", "eval_PublicTest/curves.png"):
+        assert (out / name).is_file(), name
+    config = json.loads((out / "config.json").read_text())
+    assert config["val_split"] == "PublicTest" and config["n_train"] == 192
+    labels = json.loads((out / "labels.json").read_text())
+    assert labels["labels"][1] == "disgust" and labels["input_size"] == [48, 48]
+    # "interrupted" after epoch 1: asking for 2 epochs continues instead of starting over
+    assert main([*common, "--epochs", "2"]) == 0
+    with (out / "history.csv").open() as fh:
+        epochs = [int(r["epoch"]) for r in csv.DictReader(fh)]
+    assert epochs == [0, 1]
+    assert json.loads((out / "state.json").read_text())["epochs_done"] == 2
+
+
+def test_missing_data_gives_clear_error(tmp_path, capsys):
+    rc = main(["--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run")])
+    assert rc == 2
+    assert "FER-2013 folder not found" in capsys.readouterr().err
