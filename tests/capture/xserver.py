@@ -1,0 +1,96 @@
+"""Test helpers: a private Xvfb server and solid-colour X11 windows drawn through ctypes Xlib."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import select
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def xvfb(width: int = 1280, height: int = 720, timeout: float = 10.0) -> Iterator[str]:
+    """Run ``Xvfb`` on a free display (chosen by ``-displayfd``); yield ``":N"``."""
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        raise FileNotFoundError("Xvfb")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        [binary, "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24",
+         "-nolisten", "tcp", "-br", "-noreset"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    os.close(write_fd)
+    try:
+        number = b""
+        deadline = time.monotonic() + timeout
+        while not number.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
+            chunk = os.read(read_fd, 16) if ready else b""
+            if not chunk:
+                err = proc.stderr.read().decode(errors="replace") if proc.poll() is not None else ""
+                raise RuntimeError(f"Xvfb did not report a display number: {err[-500:]}")
+            number += chunk
+        display = f":{int(number)}"
+        socket = Path(f"/tmp/.X11-unix/X{int(number)}")
+        while not socket.exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Xvfb socket {socket} did not appear")
+            time.sleep(0.02)
+        yield display
+    finally:
+        os.close(read_fd)
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+class XWindows:
+    """A connection to ``display`` that maps solid-colour windows (no window manager needed)."""
+
+    def __init__(self, display: str) -> None:
+        name = ctypes.util.find_library("X11")
+        if name is None:
+            raise OSError("libX11 not found")
+        x11 = ctypes.CDLL(name)
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XCreateSimpleWindow.restype = ctypes.c_ulong
+        x11.XCreateSimpleWindow.argtypes = [
+            ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int, ctypes.c_uint,
+            ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_ulong,
+        ]
+        x11.XMapWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        self._x11 = x11
+        self._dpy = x11.XOpenDisplay(display.encode())
+        if not self._dpy:
+            raise OSError(f"cannot open X display {display}")
+        self._root = x11.XDefaultRootWindow(self._dpy)
+
+    def add(self, x: int, y: int, w: int, h: int, rgb: tuple[int, int, int]) -> None:
+        """Map a window filled with ``rgb`` at (x, y) of size w x h and wait until it is shown."""
+        pixel = (rgb[0] << 16) | (rgb[1] << 8) | rgb[2]
+        win = self._x11.XCreateSimpleWindow(self._dpy, self._root, x, y, w, h, 0, 0, pixel)
+        self._x11.XMapWindow(self._dpy, win)
+        self._x11.XSync(self._dpy, 0)
+
+    def close(self) -> None:
+        if self._dpy:
+            self._x11.XCloseDisplay(self._dpy)
+            self._dpy = None
