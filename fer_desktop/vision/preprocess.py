@@ -10,6 +10,8 @@ from fer_desktop.labels import FER_SIZE
 
 def to_gray(image: np.ndarray) -> np.ndarray:
     """Any uint8 image (HxW, HxWx1, BGR or BGRA) as a 2-D grayscale array."""
+    if image.size == 0:
+        return np.zeros(image.shape[:2], np.uint8)
     if image.ndim == 2:
         return image
     if image.ndim == 3 and image.shape[2] == 1:

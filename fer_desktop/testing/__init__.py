@@ -1,0 +1,1 @@
+"""Synthetic inputs built from real FER-2013 faces, for tests, benchmarks and demos."""
