@@ -28,6 +28,12 @@ def _release(args: argparse.Namespace) -> int:
     return export.run_checked(args)
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    from fer_desktop import analyze
+
+    return analyze.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from fer_desktop import __version__
 
@@ -38,11 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fer-desktop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    from fer_desktop import analyze as an
     from fer_desktop.train import evaluate as ev
     from fer_desktop.train import export as ex
     from fer_desktop.train import train as tr
 
     commands: list[tuple[str, str, Callable, Callable]] = [
+        ("analyze", "analyse a video, an image or a folder of images into a session CSV",
+         an.build_parser, _analyze),
         ("train", "train the emotion CNN on FER-2013", tr.build_parser, _train),
         ("evaluate", "evaluate a model on a FER-2013 split (metrics, plots, report)",
          ev.build_parser, _evaluate),

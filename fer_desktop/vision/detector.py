@@ -117,7 +117,7 @@ class BlazeFaceParams:
     model: str = "short"  # "short" (128 px input) or "full" (192 px)
     window: int = 240  # side of the square windows (frame pixels) the frame is cut into
     overlap: float = 0.35
-    score: float = 0.55
+    score: float = 0.65
     nms_iou: float = 0.3
     min_size: int = 24
 
