@@ -1,4 +1,4 @@
-"""Model builders: ``build_model(input_shape, num_classes, arch=...)``; preprocessing is in-model."""
+"""Model builders: ``build_model(input_shape, num_classes, arch=...)``; preprocessing in-model."""
 
 from __future__ import annotations
 

@@ -28,8 +28,9 @@ def labels_json(arch: str, tta_flip: bool = False) -> dict:
         "channels": 1,
         "color": "grayscale",
         "input_range": [0, 255],
-        "preprocessing": "Gray uint8 face crop from fer_desktop.vision.preprocess.crop_face, resized "
-                         "to 48x48 (INTER_AREA), fed as float32 0..255; rescaling is in the model.",
+        "preprocessing": "Gray uint8 face crop from fer_desktop.vision.preprocess.crop_face, "
+                         "resized to 48x48 (INTER_AREA), fed as float32 0..255; rescaling is "
+                         "in the model.",
         "tta_flip": tta_flip,
         "architecture": arch,
     }

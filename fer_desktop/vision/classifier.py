@@ -56,7 +56,7 @@ class EmotionClassifier:
     @classmethod
     def from_dir(cls, models_dir: Path | str, backend: str = "auto",
                  tta_flip: bool | None = None) -> EmotionClassifier:
-        """Load ``model.tflite`` (preferred) or ``model.keras`` plus ``labels.json`` from a folder."""
+        """Load ``model.tflite`` (preferred) or ``model.keras``, and ``labels.json``, from a dir."""
         return cls.load(Path(models_dir), backend=backend, tta_flip=tta_flip)
 
     @classmethod

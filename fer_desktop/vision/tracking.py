@@ -69,7 +69,7 @@ class FaceTracker:
                     pairs.append((c, sid, j))
         pairs.sort()
         used_t: set[int] = set()
-        for c, sid, j in pairs:
+        for _cost, sid, j in pairs:
             if sid in used_t or ids[j]:
                 continue
             used_t.add(sid)
