@@ -28,6 +28,12 @@ def _release(args: argparse.Namespace) -> int:
     return export.run_checked(args)
 
 
+def _card(args: argparse.Namespace) -> int:
+    from fer_desktop.train import card
+
+    return card.run_checked(args)
+
+
 def _analyze(args: argparse.Namespace) -> int:
     from fer_desktop import analyze
 
@@ -45,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from fer_desktop import analyze as an
+    from fer_desktop.train import card as ca
     from fer_desktop.train import evaluate as ev
     from fer_desktop.train import export as ex
     from fer_desktop.train import train as tr
@@ -57,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
          ev.build_parser, _evaluate),
         ("release", "copy a trained run into models/ with its TFLite export",
          ex.build_parser, _release),
+        ("model-card", "write models/MODEL_CARD.md from a run and its reports",
+         ca.build_parser, _card),
     ]
     for name, help_text, build, func in commands:
         sp = sub.add_parser(name, help=help_text, description=help_text)
