@@ -89,7 +89,7 @@ fi
 echo "[setup_fer_env] installing ${#PINS[@]} pinned packages (--no-deps)"
 # pip is a no-op for pins that are already satisfied, so re-running is cheap.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-  --no-deps --only-binary=:all: "${PINS[@]}" 2>&1 \
+  --no-deps --no-compile --only-binary=:all: "${PINS[@]}" 2>&1 \
   | grep -v "is ignored: it is neither a file nor a directory" || true
 # grep above hides harmless notes about absent local index folders; make sure
 # pip itself succeeded by checking that every pin is now installed.
