@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     from fer_desktop.train import train as tr
 
     commands: list[tuple[str, str, Callable, Callable]] = [
+        ("gui", "open the class monitor window (the default without a command)",
+         lambda p: p, _gui),
         ("analyze", "analyse a video, an image or a folder of images into a session CSV",
          an.build_parser, _analyze),
         ("train", "train the emotion CNN on FER-2013", tr.build_parser, _train),
@@ -74,12 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gui(args: argparse.Namespace) -> int:
+    if (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+            and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM")):
+        print("error: no display found (DISPLAY is not set). Start fer-desktop from a desktop "
+              "session, or use `fer-desktop analyze` for headless analysis.", file=sys.stderr)
+        return 2
+    from fer_desktop import app
+
+    return app.main([])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0
+        return _gui(args)
     return int(args.func(args))
 
 

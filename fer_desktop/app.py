@@ -1,0 +1,28 @@
+"""Composition root: QApplication, logging, settings, first-run notice, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from fer_desktop.settings import load_settings, save_settings
+    from fer_desktop.ui.main_window import MainWindow
+    from fer_desktop.ui.notice import NoticeDialog
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1] + list(argv or []))
+    app.setApplicationName("fer_desktop")
+    app.setOrganizationName("fer_desktop")
+    settings = load_settings()
+    if not settings.notice_accepted:
+        if NoticeDialog().exec() != NoticeDialog.DialogCode.Accepted:
+            return 0
+        settings.notice_accepted = True
+        save_settings(settings)
+    window = MainWindow(settings)
+    window.show()
+    return app.exec()

@@ -1,0 +1,1 @@
+"""The analysis loop on a QThread (QtCore only, no widgets)."""

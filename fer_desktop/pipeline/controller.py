@@ -1,0 +1,78 @@
+"""Owns the worker's QThread: start, pause, stop, and a clean join (no leaked threads)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+
+from fer_desktop.pipeline.worker import PipelineState, PipelineWorker
+
+
+class PipelineController(QObject):
+    """Starts a PipelineWorker on a fresh QThread and relays its signals."""
+
+    result_ready = Signal(object)  # FrameResult
+    state_changed = Signal(object)  # PipelineState
+    error_occurred = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: PipelineWorker | None = None
+        self.state = PipelineState.STOPPED
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, source_factory: Callable[[], object], engine_factory: Callable[[], object],
+              max_fps: float = 15.0) -> None:
+        if self._thread is not None:
+            return
+        thread = QThread()
+        worker = PipelineWorker(source_factory, engine_factory, max_fps)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        # direct: QThread.quit is thread-safe, and stop() may be blocking the GUI thread in
+        # wait(), where a queued call would never run
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.result_ready.connect(self.result_ready)
+        worker.error_occurred.connect(self.error_occurred)
+        worker.state_changed.connect(self._on_worker_state_changed)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        thread.start()
+
+    def set_paused(self, paused: bool) -> None:
+        if self._worker is not None:
+            self._worker.set_paused(paused)
+
+    def stop(self, wait_ms: int = 5000) -> bool:
+        """Ask the loop to stop and wait for the thread; True when it has ended."""
+        if self._thread is None or self._worker is None:
+            return True
+        self._set_state(PipelineState.STOPPING)
+        self._worker.stop()
+        ok = self._thread.wait(wait_ms)
+        if ok:
+            self._on_thread_finished()
+        return ok
+
+    def _on_worker_state_changed(self, state: PipelineState) -> None:
+        self._set_state(state)
+
+    def _set_state(self, state: PipelineState) -> None:
+        self.state = state
+        self.state_changed.emit(state)
+
+    def _on_thread_finished(self) -> None:
+        if self._thread is None:
+            return
+        thread, worker = self._thread, self._worker
+        self._thread = self._worker = None
+        if worker is not None:
+            worker.deleteLater()
+        thread.deleteLater()
+        if self.state not in (PipelineState.FAULTED, PipelineState.STOPPED):
+            self._set_state(PipelineState.STOPPED)

@@ -1,0 +1,124 @@
+"""PipelineWorker: read -> detect -> classify -> track -> emit, on its own QThread.
+
+Reading is blocking, so capture can never outrun the loop: the newest frame wins and no
+stale frames queue up. A live source (screen, webcam) that delivers faster than we analyse
+simply gets read less often; the frames it produced meanwhile are counted as dropped
+(estimated from the source's nominal rate). Signals carry immutable values only.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from fer_desktop.datatypes import FrameResult, PipelineStats
+
+
+class PipelineState(enum.Enum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    FAULTED = "faulted"
+
+
+class PipelineWorker(QObject):
+    """Runs the loop in ``run()`` until ``stop()``; lives on a QThread (see controller)."""
+
+    result_ready = Signal(object)  # FrameResult
+    state_changed = Signal(object)  # PipelineState
+    error_occurred = Signal(str)  # a message for the user: what went wrong, what to do
+    finished = Signal()
+
+    def __init__(self, source_factory: Callable[[], object],
+                 engine_factory: Callable[[], object], max_fps: float = 15.0) -> None:
+        super().__init__()
+        self._source_factory = source_factory
+        self._engine_factory = engine_factory
+        self._stop = threading.Event()
+        self._pause = threading.Event()
+        self.max_fps = max_fps
+        self.stats = PipelineStats()
+
+    def stop(self) -> None:
+        """Thread-safe: ask the loop to end after the current frame."""
+        self._stop.set()
+        self._pause.clear()
+
+    def set_paused(self, paused: bool) -> None:
+        """Thread-safe: pause or resume (the source stays open)."""
+        if paused:
+            self._pause.set()
+        else:
+            self._pause.clear()
+        self.state_changed.emit(PipelineState.PAUSED if paused else PipelineState.RUNNING)
+
+    @Slot()
+    def run(self) -> None:
+        from fer_desktop.capture import SourceError
+
+        self.state_changed.emit(PipelineState.STARTING)
+        source = None
+        try:
+            engine = self._engine_factory()
+            source = self._source_factory()
+            source.open()
+        except Exception as exc:  # noqa: BLE001 - every start failure becomes a message
+            self.error_occurred.emit(str(exc))
+            self.state_changed.emit(PipelineState.FAULTED)
+            if source is not None:
+                source.close()
+            self.finished.emit()
+            return
+        self.state_changed.emit(PipelineState.RUNNING)
+        frames = dropped = 0
+        fps = 0.0
+        last_t = None
+        min_dt = 1.0 / self.max_fps if self.max_fps > 0 else 0.0
+        faulted = False
+        try:
+            while not self._stop.is_set():
+                if self._pause.is_set():
+                    time.sleep(0.05)
+                    last_t = None
+                    continue
+                t_start = time.monotonic()
+                frame = source.read()
+                if frame is None:
+                    if getattr(source, "finished", False):
+                        break
+                    time.sleep(0.02)
+                    continue
+                result = engine.process(frame)
+                now = time.monotonic()
+                if last_t is not None:
+                    dt = now - last_t
+                    fps = 1.0 / dt if fps == 0 else 0.9 * fps + 0.1 / max(dt, 1e-6)
+                    nominal = getattr(source, "nominal_fps", 0.0)
+                    if nominal:
+                        dropped += max(0, round(dt * nominal) - 1)
+                last_t = now
+                frames += 1
+                s = result.stats
+                self.stats = PipelineStats(frames=frames, dropped=dropped, fps=fps,
+                                           detect_ms=s.detect_ms, classify_ms=s.classify_ms,
+                                           total_ms=s.total_ms)
+                self.result_ready.emit(FrameResult(result.frame, result.faces, self.stats))
+                spare = min_dt - (time.monotonic() - t_start)
+                if spare > 0:
+                    self._stop.wait(spare)
+        except SourceError as exc:
+            self.error_occurred.emit(str(exc))
+            faulted = True
+        except Exception as exc:  # noqa: BLE001 - never let the thread die silently
+            self.error_occurred.emit(f"Analysis stopped: {type(exc).__name__}: {exc}")
+            faulted = True
+        finally:
+            source.close()
+        self.state_changed.emit(PipelineState.FAULTED if faulted else PipelineState.STOPPED)
+        self.finished.emit()

@@ -1,0 +1,120 @@
+"""Live per-student state for the window: current expression, time shares, attention flags,
+and the class-mood series (Qt-free; fed from the GUI thread's result slot, so no locks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fer_desktop.datatypes import FrameResult
+from fer_desktop.labels import EMOTIONS
+
+NEGATIVE = frozenset({"angry", "disgust", "fear", "sad"})
+POSITIVE = frozenset({"happy", "surprise"})
+MOOD_OF = np.array([2 if e in POSITIVE else 0 if e in NEGATIVE else 1 for e in EMOTIONS])
+
+
+@dataclass
+class AttentionRules:
+    negative_s: float = 120.0  # negative expressions for this long -> flag
+    missing_s: float = 60.0  # face not seen for this long -> flag
+
+
+@dataclass
+class StudentState:
+    student_id: int
+    name: str = ""
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+    seconds: float = 0.0
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(len(EMOTIONS)))
+    expression: int = 6
+    confidence: float = 0.0
+    negative_since: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Student {self.student_id}"
+
+    def shares(self) -> np.ndarray:
+        total = self.counts.sum()
+        return self.counts / total if total else self.counts
+
+
+class SessionRecorder:
+    """Accumulates FrameResults into per-student timelines and a class-mood series."""
+
+    def __init__(self, rules: AttentionRules | None = None, bin_s: float = 2.0,
+                 max_bins: int = 6 * 3600) -> None:
+        self.rules = rules or AttentionRules()
+        self.bin_s = bin_s
+        self.max_bins = max_bins
+        self.students: dict[int, StudentState] = {}
+        self.t0: float | None = None
+        self.wall0: float = 0.0
+        self.now = 0.0
+        # class mood: per time bin, counts of negative / neutral / positive observations
+        self.mood = np.zeros((max_bins, 3), np.int32)
+        # per-student expression per time bin (-1 = not seen), grown as students appear
+        self.timeline = np.full((0, max_bins), -1, np.int8)
+        self.row_of: dict[int, int] = {}
+        self.n_bins = 0
+        self._last_t: float | None = None
+
+    def bin_of(self, t: float) -> int:
+        return min(self.max_bins - 1, int(t // self.bin_s))
+
+    def add(self, result: FrameResult) -> None:
+        frame = result.frame
+        if self.t0 is None:
+            self.t0, self.wall0 = frame.timestamp, frame.wall_time
+        t = frame.timestamp - self.t0
+        dt = 0.0 if self._last_t is None else min(2.0, max(0.0, t - self._last_t))
+        self._last_t = t
+        self.now = t
+        b = self.bin_of(t)
+        self.n_bins = max(self.n_bins, b + 1)
+        for face in result.faces:
+            st = self.students.get(face.student_id)
+            if st is None:
+                st = StudentState(face.student_id, face.student_name, first_seen=t)
+                self.students[face.student_id] = st
+                self._add_row(face.student_id)
+            k = int(np.argmax(face.smoothed))
+            st.last_seen, st.expression = t, k
+            st.confidence = float(face.smoothed[k])
+            st.seconds += dt
+            st.counts[k] += 1
+            if face.student_name and not st.name:
+                st.name = face.student_name
+            if EMOTIONS[k] in NEGATIVE:
+                st.negative_since = st.negative_since if st.negative_since is not None else t
+            else:
+                st.negative_since = None
+            self.mood[b, MOOD_OF[k]] += 1
+            self.timeline[self.row_of[face.student_id], b] = k
+
+    def _add_row(self, sid: int) -> None:
+        self.row_of[sid] = self.timeline.shape[0]
+        self.timeline = np.vstack([self.timeline, np.full((1, self.max_bins), -1, np.int8)])
+
+    def rename(self, student_id: int, name: str) -> None:
+        if student_id in self.students:
+            self.students[student_id].name = name.strip()
+
+    def attention(self, st: StudentState) -> str:
+        """Why this student may need attention, or '' (thresholds in AttentionRules)."""
+        if self.now - st.last_seen >= self.rules.missing_s:
+            return f"face not seen for {int(self.now - st.last_seen)} s"
+        if st.negative_since is not None and st.last_seen - st.negative_since >= (
+                self.rules.negative_s):
+            return f"negative expressions for {int(st.last_seen - st.negative_since)} s"
+        return ""
+
+    def mood_series(self) -> tuple[np.ndarray, np.ndarray]:
+        """(bin start times in s since start, (n, 3) shares negative/neutral/positive)."""
+        counts = self.mood[: self.n_bins].astype(float)
+        total = counts.sum(axis=1, keepdims=True)
+        shares = np.divide(counts, total, out=np.full_like(counts, np.nan), where=total > 0)
+        return np.arange(self.n_bins) * self.bin_s, shares

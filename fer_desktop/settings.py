@@ -1,0 +1,65 @@
+"""App settings: one JSON file with a schema_version and small migrators (no Qt)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class AppSettings:
+    schema_version: int = SCHEMA_VERSION
+    source: str = "screen"  # screen | webcam | video
+    region: list[int] = field(default_factory=list)  # left, top, width, height (screen px)
+    webcam_index: int = 0
+    video_path: str = ""
+    detector: str = "blazeface"
+    max_fps: float = 15.0
+    negative_s: float = 120.0
+    missing_s: float = 60.0
+    aggregate_only: bool = False
+    store_images: bool = False
+    notice_accepted: bool = False
+
+
+def config_dir() -> Path:
+    env = os.environ.get("FER_DESKTOP_CONFIG")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "fer_desktop"
+
+
+def _migrate(data: dict) -> dict:
+    """Bring older files up to SCHEMA_VERSION (add a step per version; never discard)."""
+    version = int(data.get("schema_version", 0))
+    if version < 1:
+        data.setdefault("source", "screen")
+        version = 1
+    data["schema_version"] = version
+    return data
+
+
+def load_settings(path: Path | None = None) -> AppSettings:
+    path = path or config_dir() / "settings.json"
+    try:
+        data = _migrate(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return AppSettings()
+    known = {f.name for f in fields(AppSettings)}
+    try:
+        return AppSettings(**{k: v for k, v in data.items() if k in known})
+    except TypeError:
+        return AppSettings()
+
+
+def save_settings(settings: AppSettings, path: Path | None = None) -> None:
+    path = path or config_dir() / "settings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2))
+    os.replace(tmp, path)

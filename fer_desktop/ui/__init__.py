@@ -1,0 +1,1 @@
+"""Qt widgets (the only package that imports QtWidgets or pyqtgraph)."""

@@ -1,0 +1,268 @@
+"""The live class monitor window: layout and wiring only (widgets live in their modules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+)
+
+from fer_desktop.datatypes import FrameResult
+from fer_desktop.paths import default_models_dir
+from fer_desktop.pipeline.controller import PipelineController
+from fer_desktop.pipeline.worker import PipelineState
+from fer_desktop.session.recorder import AttentionRules, SessionRecorder
+from fer_desktop.settings import AppSettings, save_settings
+from fer_desktop.ui.student_table import StudentTable
+from fer_desktop.ui.timeline_plot import TimelinePanel
+from fer_desktop.ui.video_view import VideoView
+
+SOURCE_LABELS = {"screen": "Screen region", "webcam": "Webcam", "video": "Video file"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings, qsettings: QSettings | None = None,
+                 models_dir: Path | None = None, settings_path: Path | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.qsettings = qsettings or QSettings("fer_desktop", "fer_desktop")
+        self.models_dir = models_dir or default_models_dir()
+        self.settings_path = settings_path
+        self.setWindowTitle("fer_desktop — class monitor")
+        self.controller = PipelineController(self)
+        self.recorder = self._new_recorder()
+        self.names: dict[int, str] = {}
+        self.source_factory_override = None  # tests inject a source here
+        self.engine_factory_override = None
+        self._build_ui()
+        self.controller.result_ready.connect(self._on_result_ready)
+        self.controller.state_changed.connect(self._on_state_changed)
+        self.controller.error_occurred.connect(self._on_error_occurred)
+        self.paint_timer = QTimer(self, interval=33, timeout=self.video.refresh)
+        self.plot_timer = QTimer(self, interval=1000, timeout=self._refresh_panels)
+        self.paint_timer.start()
+        self.plot_timer.start()
+        self._restore_window()
+        self._on_state_changed(PipelineState.STOPPED)
+
+    # ---- layout -------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.video = VideoView()
+        self.table = StudentTable()
+        self.table.renamed.connect(self._on_renamed)
+        self.timelines = TimelinePanel()
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.video)
+        top.addWidget(self.table)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.timelines)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+
+        self.act_start = QAction("&Start", self, shortcut=QKeySequence("Ctrl+R"),
+                                 triggered=self.start)
+        self.act_pause = QAction("&Pause", self, shortcut=QKeySequence("Ctrl+P"),
+                                 checkable=True, toggled=self.controller.set_paused)
+        self.act_stop = QAction("S&top", self, shortcut=QKeySequence("Ctrl+T"),
+                                triggered=self.stop)
+        self.act_region = QAction("Select &region…", self, shortcut=QKeySequence("Ctrl+G"),
+                                  triggered=self.select_region)
+        self.act_video = QAction("Open &video…", self, shortcut=QKeySequence.StandardKey.Open,
+                                 triggered=self.open_video)
+        self.act_quit = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit,
+                                triggered=self.close)
+        self.act_about = QAction("&Responsible use…", self, triggered=self.show_notice)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.act_video])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        session_menu = self.menuBar().addMenu("&Session")
+        session_menu.addActions([self.act_start, self.act_pause, self.act_stop, self.act_region])
+        self.menuBar().addMenu("&Help").addAction(self.act_about)
+
+        tb = QToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        self.source_box = QComboBox()
+        for key, label in SOURCE_LABELS.items():
+            self.source_box.addItem(label, key)
+        idx = self.source_box.findData(self.settings.source)
+        self.source_box.setCurrentIndex(max(0, idx))
+        self.source_box.currentIndexChanged.connect(self._on_source_changed)
+        tb.addWidget(QLabel(" Source: "))
+        tb.addWidget(self.source_box)
+        tb.addActions([self.act_region, self.act_start, self.act_pause, self.act_stop])
+        self.addToolBar(tb)
+
+        self.lbl_state = QLabel()
+        self.lbl_fps = QLabel()
+        self.lbl_faces = QLabel()
+        self.lbl_dropped = QLabel()
+        self.lbl_model = QLabel(f"model: {self.models_dir.name}/")
+        for w in (self.lbl_state, self.lbl_fps, self.lbl_faces, self.lbl_dropped):
+            self.statusBar().addWidget(w)
+        self.statusBar().addPermanentWidget(self.lbl_model)
+
+    def _new_recorder(self) -> SessionRecorder:
+        return SessionRecorder(AttentionRules(self.settings.negative_s, self.settings.missing_s))
+
+    # ---- actions ------------------------------------------------------------------------
+    def _source_factory(self):
+        if self.source_factory_override is not None:
+            return self.source_factory_override
+        s = self.settings
+        if s.source == "screen":
+            from fer_desktop.capture import ScreenRegionSource
+
+            region = tuple(s.region)
+            return lambda: ScreenRegionSource(region)
+        if s.source == "webcam":
+            from fer_desktop.capture import WebcamSource
+
+            index = s.webcam_index
+            return lambda: WebcamSource(index)
+        from fer_desktop.capture import VideoFileSource
+
+        path = s.video_path
+        return lambda: VideoFileSource(path, realtime=True)
+
+    def _engine_factory(self):
+        if self.engine_factory_override is not None:
+            return self.engine_factory_override
+        models, detector = self.models_dir, self.settings.detector
+
+        def make():
+            from fer_desktop.vision.classifier import EmotionClassifier
+            from fer_desktop.vision.detector import make_detector
+            from fer_desktop.vision.engine import AnalysisEngine
+
+            return AnalysisEngine(make_detector(detector), EmotionClassifier.from_dir(models))
+
+        return make
+
+    def start(self) -> None:
+        if self.controller.running:
+            return
+        if self.source_factory_override is None:
+            if self.settings.source == "screen" and len(self.settings.region) != 4:
+                self.select_region(start_after=True)
+                return
+            if self.settings.source == "video" and not self.settings.video_path:
+                self.open_video()
+                return
+        self.recorder = self._new_recorder()
+        self.names.clear()
+        self.table.reset()
+        self.timelines.clear()
+        self.controller.start(self._source_factory(), self._engine_factory(),
+                              self.settings.max_fps)
+
+    def stop(self) -> None:
+        self.act_pause.setChecked(False)
+        self.controller.stop()
+        self._refresh_panels()
+
+    def select_region(self, start_after: bool = False) -> None:
+        from fer_desktop.ui.region_selector import RegionSelector
+
+        self._selector = RegionSelector()
+
+        def chosen(region) -> None:
+            self.settings.region = list(region)
+            self.settings.source = "screen"
+            self.source_box.setCurrentIndex(self.source_box.findData("screen"))
+            self._save_settings()
+            self.statusBar().showMessage(f"Region {region}", 5000)
+            if start_after:
+                self.start()
+
+        self._selector.selected.connect(chosen)
+        self._selector.show()
+
+    def open_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a recorded class", self.qsettings.value("last_dir", ""),
+            "Videos (*.mp4 *.avi *.mkv *.webm *.mov);;All files (*)")
+        if not path:
+            return
+        self.qsettings.setValue("last_dir", str(Path(path).parent))
+        self.settings.video_path, self.settings.source = path, "video"
+        self.source_box.setCurrentIndex(self.source_box.findData("video"))
+        self._save_settings()
+
+    def show_notice(self) -> None:
+        from fer_desktop.ui.notice import NoticeDialog
+
+        NoticeDialog(self).exec()
+
+    # ---- slots --------------------------------------------------------------------------
+    def _on_result_ready(self, result: FrameResult) -> None:
+        self.recorder.add(result)
+        self.video.set_result(result)
+        s = result.stats
+        self.lbl_fps.setText(f"{s.fps:.1f} fps")
+        self.lbl_faces.setText(f"{len(result.faces)} faces")
+        self.lbl_dropped.setText(f"{s.dropped} dropped")
+
+    def _on_state_changed(self, state: PipelineState) -> None:
+        running = state in (PipelineState.RUNNING, PipelineState.PAUSED, PipelineState.STARTING)
+        self.act_start.setEnabled(not running)
+        self.act_pause.setEnabled(state in (PipelineState.RUNNING, PipelineState.PAUSED))
+        self.act_stop.setEnabled(running)
+        self.source_box.setEnabled(not running)
+        self.lbl_state.setText(state.value)
+
+    def _on_error_occurred(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        self.video.clear(message)
+        QMessageBox.warning(self, "fer_desktop", message)
+
+    def _on_renamed(self, student_id: int, name: str) -> None:
+        self.names[student_id] = name
+        self.recorder.rename(student_id, name)
+        self.video.names = dict(self.names)
+
+    def _on_source_changed(self) -> None:
+        self.settings.source = self.source_box.currentData()
+        self._save_settings()
+
+    def _refresh_panels(self) -> None:
+        self.table.refresh(self.recorder)
+        self.timelines.refresh(self.recorder, self.names)
+
+    # ---- persistence --------------------------------------------------------------------
+    def _save_settings(self) -> None:
+        save_settings(self.settings, self.settings_path)
+
+    def _restore_window(self) -> None:
+        geo = self.qsettings.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1280, 800)
+        state = self.qsettings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+        split = self.qsettings.value("splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.controller.stop()
+        self.qsettings.setValue("geometry", self.saveGeometry())
+        self.qsettings.setValue("window_state", self.saveState())
+        self.qsettings.setValue("splitter", self.splitter.saveState())
+        self._save_settings()
+        super().closeEvent(event)

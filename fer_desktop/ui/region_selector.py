@@ -1,0 +1,82 @@
+"""A translucent overlay over all screens to drag the capture rectangle; Esc cancels.
+
+The result is in physical screen pixels (what mss captures): logical Qt coordinates are
+scaled by each screen's devicePixelRatio.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+
+def virtual_geometry() -> QRect:
+    rect = QRect()
+    for screen in QGuiApplication.screens():
+        rect = rect.united(screen.geometry())
+    return rect
+
+
+def to_physical(rect: QRect) -> tuple[int, int, int, int]:
+    """Logical rect -> (left, top, width, height) in device pixels of the screen it starts on."""
+    screen = QGuiApplication.screenAt(rect.center()) or QGuiApplication.primaryScreen()
+    r = screen.devicePixelRatio() if screen else 1.0
+    g = screen.geometry() if screen else QRect()
+    left = g.x() + round((rect.x() - g.x()) * r)
+    top = g.y() + round((rect.y() - g.y()) * r)
+    return (left, top, round(rect.width() * r), round(rect.height() * r))
+
+
+class RegionSelector(QWidget):
+    selected = Signal(object)  # (left, top, width, height) in physical pixels
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__(None, Qt.WindowType.FramelessWindowHint
+                         | Qt.WindowType.WindowStaysOnTopHint | Qt.WindowType.Tool)
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setGeometry(virtual_geometry())
+        self._origin: QPoint | None = None
+        self._rect = QRect()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(0, 0, 0, 90))
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignTop
+                   | Qt.AlignmentFlag.AlignHCenter,
+                   "Drag a rectangle over the Zoom gallery · Esc cancels")
+        if not self._rect.isNull():
+            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+            p.fillRect(self._rect, Qt.GlobalColor.transparent)
+            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            p.setPen(QPen(QColor(80, 170, 255), 2))
+            p.drawRect(self._rect)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self._origin = event.position().toPoint()
+        self._rect = QRect(self._origin, self._origin)
+        self.update()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._origin is not None:
+            self._rect = QRect(self._origin, event.position().toPoint()).normalized()
+            self.update()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._origin is None:
+            return
+        rect = QRect(self._origin, event.position().toPoint()).normalized()
+        self._origin = None
+        self.close()
+        if rect.width() < 20 or rect.height() < 20:
+            self.cancelled.emit()
+            return
+        self.selected.emit(to_physical(rect.translated(self.geometry().topLeft())))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            self.cancelled.emit()

@@ -1,0 +1,72 @@
+"""Timelines (pyqtgraph): the class-mood line and one compact row per student.
+
+Both are redrawn from the recorder's arrays by the window's slow (1 Hz) timer with setData /
+setImage, never per frame. The student rows are one image (students x time bins, colour =
+expression), so 50 students over 3 hours stay cheap to draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from fer_desktop.labels import EMOTIONS
+from fer_desktop.session.recorder import SessionRecorder
+from fer_desktop.vision.overlay import COLORS
+
+_LUT = np.array([[40, 40, 40]] + [list(COLORS[e][::-1]) for e in EMOTIONS], np.uint8)
+
+
+class TimelinePanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False)
+        self.glw = pg.GraphicsLayoutWidget()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.glw)
+        self.mood = self.glw.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.mood.setTitle("Class mood (share of faces)")
+        self.mood.setYRange(0, 1)
+        self.mood.showGrid(x=True, y=True, alpha=0.2)
+        self.mood.addLegend(offset=(5, 5))
+        self.curves = []
+        for name, color in (("positive", (60, 190, 60)), ("neutral", (170, 170, 170)),
+                            ("negative", (220, 60, 60))):
+            c = self.mood.plot(name=name, pen=pg.mkPen(color, width=1))
+            c.setDownsampling(auto=True, method="peak")
+            c.setClipToView(True)
+            self.curves.append(c)
+        self.students = self.glw.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.students.setTitle("Students (colour = expression)")
+        self.students.invertY(True)
+        self.students.setXLink(self.mood)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.students.addItem(self.image)
+        self.glw.ci.layout.setRowStretchFactor(0, 2)
+        self.glw.ci.layout.setRowStretchFactor(1, 3)
+        self._ticks: list = []
+
+    def refresh(self, rec: SessionRecorder, names: dict[int, str] | None = None) -> None:
+        if rec.n_bins == 0:
+            return
+        t, shares = rec.mood_series()
+        x = rec.wall0 + t
+        for c, col in zip(self.curves, (2, 1, 0), strict=True):
+            c.setData(x, shares[:, col], connect="finite", skipFiniteCheck=True)
+        rows = rec.timeline[:, : rec.n_bins].astype(np.int16) + 1
+        rgb = _LUT[rows]
+        self.image.setImage(rgb, autoLevels=False)
+        self.image.setRect(rec.wall0, 0, rec.n_bins * rec.bin_s, max(1, rgb.shape[0]))
+        labels = [(i + 0.5, (names or {}).get(sid) or rec.students[sid].label)
+                  for sid, i in rec.row_of.items()]
+        if labels != self._ticks:
+            self._ticks = labels
+            self.students.getAxis("left").setTicks([labels])
+
+    def clear(self) -> None:
+        for c in self.curves:
+            c.setData([], [])
+        self.image.clear()
+        self._ticks = []

@@ -1,0 +1,83 @@
+"""The window driven like a teacher would, offscreen: real widgets, real worker thread,
+real engine and model on a synthetic source of real-face gallery frames."""
+
+from __future__ import annotations
+
+import pytest
+
+from fer_desktop.capture import SourceError, SyntheticSource
+from fer_desktop.pipeline.worker import PipelineState
+from fer_desktop.settings import AppSettings
+from fer_desktop.testing.gallery import compose_gallery, load_faces
+from fer_desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture(scope="module")
+def gallery_frames(data_dir):
+    faces, labels = load_faces(data_dir, 9, seed=2)
+    return [compose_gallery(faces, labels, rows=3, cols=3, size=(960, 540), face_px=110,
+                            jitter=(2, 2), seed=k, video_off=(4,))[0] for k in range(20)]
+
+
+@pytest.fixture
+def window(qtbot, qsettings, models_dir, tmp_path):
+    w = MainWindow(AppSettings(notice_accepted=True), qsettings, models_dir,
+                   settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.controller.stop()
+
+
+def test_start_analyse_stop(window, qtbot, gallery_frames):
+    frames = gallery_frames
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: frames[i % len(frames)], fps=15.0, realtime=True)
+    window.act_start.trigger()
+    qtbot.waitUntil(lambda: window.controller.state == PipelineState.RUNNING, timeout=20000)
+    assert not window.act_start.isEnabled() and window.act_stop.isEnabled()
+    qtbot.waitUntil(lambda: len(window.recorder.students) >= 7, timeout=20000)
+    window._refresh_panels()
+    assert window.table.rowCount() >= 7
+    assert "fps" in window.lbl_fps.text() and "faces" in window.lbl_faces.text()
+    # pause: no new results while paused
+    window.act_pause.setChecked(True)
+    qtbot.waitUntil(lambda: window.controller.state == PipelineState.PAUSED, timeout=5000)
+    qtbot.wait(300)
+    n = window.recorder.n_bins, sum(s.counts.sum() for s in window.recorder.students.values())
+    qtbot.wait(500)
+    assert sum(s.counts.sum() for s in window.recorder.students.values()) == n[1]
+    window.act_pause.setChecked(False)
+    window.act_stop.trigger()
+    assert window.controller.running is False
+    assert window.controller.state == PipelineState.STOPPED
+    assert window.act_start.isEnabled()
+
+
+def test_rename_shows_everywhere(window, qtbot, gallery_frames):
+    frames = gallery_frames
+    window.source_factory_override = lambda: SyntheticSource(frames, fps=15.0, realtime=True)
+    window.start()
+    qtbot.waitUntil(lambda: len(window.recorder.students) >= 3, timeout=20000)
+    window.stop()
+    window._refresh_panels()
+    item = window.table.item(0, 0)
+    item.setText("Ana")
+    sid = item.data(0x0100)
+    assert window.names[sid] == "Ana"
+    assert window.recorder.students[sid].label == "Ana"
+    assert window.video.names[sid] == "Ana"
+
+
+def test_source_error_surfaces_as_message(window, qtbot, no_modal_messageboxes):
+    def broken():
+        raise SourceError("The screen region (5000, 5000, 10, 10) is off the screen: select "
+                          "the region again.")
+
+    window.source_factory_override = broken
+    window.start()
+    qtbot.waitUntil(lambda: window.controller.state == PipelineState.FAULTED, timeout=10000)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=5000)
+    assert "select the region again" in window.statusBar().currentMessage()
+    assert no_modal_messageboxes and "off the screen" in no_modal_messageboxes[0]
+    assert window.act_start.isEnabled()
