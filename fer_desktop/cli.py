@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands: list[tuple[str, str, Callable, Callable]] = [
         ("gui", "open the class monitor window (the default without a command)",
-         lambda p: p, _gui),
+         _gui_parser, _gui),
         ("analyze", "analyse a video, an image or a folder of images into a session CSV",
          an.build_parser, _analyze),
         ("train", "train the emotion CNN on FER-2013", tr.build_parser, _train),
@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gui_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--quit-after", type=float, default=0.0, metavar="S",
+                   help="close the window after S seconds (smoke tests)")
+    return p
+
+
 def _gui(args: argparse.Namespace) -> int:
     if (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
             and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM")):
@@ -84,7 +90,7 @@ def _gui(args: argparse.Namespace) -> int:
         return 2
     from fer_desktop import app
 
-    return app.main([])
+    return app.main([], quit_after=getattr(args, "quit_after", 0.0))
 
 
 def main(argv: list[str] | None = None) -> int:

