@@ -34,6 +34,12 @@ def _card(args: argparse.Namespace) -> int:
     return card.run_checked(args)
 
 
+def _export(args: argparse.Namespace) -> int:
+    from fer_desktop.session import cli as session_cli
+
+    return session_cli.run(args)
+
+
 def _analyze(args: argparse.Namespace) -> int:
     from fer_desktop import analyze
 
@@ -51,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from fer_desktop import analyze as an
+    from fer_desktop.session import cli as session_cli
     from fer_desktop.train import card as ca
     from fer_desktop.train import evaluate as ev
     from fer_desktop.train import export as ex
@@ -61,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
          _gui_parser, _gui),
         ("analyze", "analyse a video, an image or a folder of images into a session CSV",
          an.build_parser, _analyze),
+        ("export", session_cli.DESCRIPTION, session_cli.build_parser, _export),
         ("train", "train the emotion CNN on FER-2013", tr.build_parser, _train),
         ("evaluate", "evaluate a model on a FER-2013 split (metrics, plots, report)",
          ev.build_parser, _evaluate),

@@ -26,6 +26,12 @@ from fer_desktop.ui.student_table import StudentTable
 from fer_desktop.ui.timeline_plot import TimelinePanel
 from fer_desktop.ui.video_view import VideoView
 
+def _renamed(obs, name: str):
+    from dataclasses import replace
+
+    return replace(obs, student_name=name)
+
+
 SOURCE_LABELS = {"screen": "Screen region", "webcam": "Webcam", "video": "Video file"}
 
 
@@ -41,6 +47,9 @@ class MainWindow(QMainWindow):
         self.controller = PipelineController(self)
         self.recorder = self._new_recorder()
         self.names: dict[int, str] = {}
+        self.store = None  # SessionStore of the running session
+        self.last_session_path: Path | None = None
+        self.sessions_dir = None  # default_sessions_dir() unless set (tests)
         self.source_factory_override = None  # tests inject a source here
         self.engine_factory_override = None
         self._build_ui()
@@ -85,8 +94,10 @@ class MainWindow(QMainWindow):
         self.act_quit = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit,
                                 triggered=self.close)
         self.act_about = QAction("&Responsible use…", self, triggered=self.show_notice)
+        self.act_export = QAction("&Export CSV…", self, shortcut=QKeySequence("Ctrl+E"),
+                                  triggered=self.export_csv)
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.act_video])
+        file_menu.addActions([self.act_video, self.act_export])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         session_menu = self.menuBar().addMenu("&Session")
@@ -111,7 +122,9 @@ class MainWindow(QMainWindow):
         self.lbl_faces = QLabel()
         self.lbl_dropped = QLabel()
         self.lbl_model = QLabel(f"model: {self.models_dir.name}/")
-        for w in (self.lbl_state, self.lbl_fps, self.lbl_faces, self.lbl_dropped):
+        self.lbl_saved = QLabel()
+        for w in (self.lbl_state, self.lbl_fps, self.lbl_faces, self.lbl_dropped,
+                  self.lbl_saved):
             self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.lbl_model)
 
@@ -166,6 +179,7 @@ class MainWindow(QMainWindow):
         self.names.clear()
         self.table.reset()
         self.timelines.clear()
+        self._open_store()
         self.controller.start(self._source_factory(), self._engine_factory(),
                               self.settings.max_fps)
 
@@ -173,6 +187,82 @@ class MainWindow(QMainWindow):
         self.act_pause.setChecked(False)
         self.controller.stop()
         self._refresh_panels()
+        self._close_store()
+
+    # ---- session file -------------------------------------------------------------------
+    def _open_store(self) -> None:
+        from dataclasses import asdict
+
+        from fer_desktop.session.store import SessionStore, StoreError, default_sessions_dir
+
+        folder = self.sessions_dir or default_sessions_dir()
+        source = {"screen": "screen", "webcam": f"webcam:{self.settings.webcam_index}",
+                  "video": Path(self.settings.video_path).name}.get(self.settings.source, "?")
+        try:
+            self.store = SessionStore.create(folder, source, asdict(self.settings),
+                                             aggregate_only=self.settings.aggregate_only)
+        except StoreError as exc:
+            self.store = None
+            self._show_store_problem(str(exc))
+
+    def _flush_store(self, force: bool = False) -> None:
+        from fer_desktop.session.store import StoreError
+
+        if self.store is None:
+            return
+        try:
+            if force:
+                self.store.flush()
+            else:
+                self.store.maybe_flush()
+            self.lbl_saved.setText("saved")
+        except StoreError as exc:
+            self._show_store_problem(f"{exc} — {self.store.pending} observations are kept in "
+                                     "memory and saved when possible; you can also export.")
+
+    def _close_store(self) -> None:
+        from fer_desktop.session.store import StoreError
+
+        if self.store is None:
+            return
+        try:
+            self.last_session_path = self.store.path
+            self.store.flush()
+            self.store.finish()
+            self.store.close()
+            self.store = None
+        except StoreError as exc:
+            self._show_store_problem(str(exc))
+
+    def _show_store_problem(self, message: str) -> None:
+        self.lbl_saved.setText("⚠ not saved")
+        self.statusBar().showMessage(message, 20000)
+
+    def export_csv(self) -> None:
+        from fer_desktop.session.export import ExportError, write_long_csv, write_summary_csv
+        from fer_desktop.session.store import SessionStore, StoreError
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export session as CSV", str(Path(self.qsettings.value("last_dir", "")) /
+                                               "session.csv"), "CSV (*.csv)")
+        if not path:
+            return
+        try:
+            self._flush_store(force=True)
+            store = self.store
+            target = store.path if store is not None else self.last_session_path
+            if target is None:
+                raise ExportError("There is no session to export yet: press Start first.")
+            with SessionStore.open(target) as saved:
+                obs = saved.observations()
+            for sid, name in self.names.items():
+                obs = [o if o.student_id != sid else _renamed(o, name) for o in obs]
+            write_long_csv(path, obs)
+            write_summary_csv(Path(path).with_name(Path(path).stem + "_summary.csv"), obs)
+        except (ExportError, StoreError) as exc:
+            QMessageBox.warning(self, "Export failed", str(exc))
+            return
+        self.statusBar().showMessage(f"Exported {len(obs)} rows to {path}", 10000)
 
     def select_region(self, start_after: bool = False) -> None:
         from fer_desktop.ui.region_selector import RegionSelector
@@ -210,6 +300,9 @@ class MainWindow(QMainWindow):
     # ---- slots --------------------------------------------------------------------------
     def _on_result_ready(self, result: FrameResult) -> None:
         self.recorder.add(result)
+        if self.store is not None:
+            self.store.add_result(result)
+            self._flush_store()
         self.video.set_result(result)
         s = result.stats
         self.lbl_fps.setText(f"{s.fps:.1f} fps")
@@ -231,6 +324,13 @@ class MainWindow(QMainWindow):
 
     def _on_renamed(self, student_id: int, name: str) -> None:
         self.names[student_id] = name
+        if self.store is not None:
+            from fer_desktop.session.store import StoreError
+
+            try:
+                self.store.rename_student(student_id, name)
+            except StoreError as exc:
+                self._show_store_problem(str(exc))
         self.recorder.rename(student_id, name)
         self.video.names = dict(self.names)
 
@@ -239,6 +339,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def _refresh_panels(self) -> None:
+        self._flush_store()
         self.table.refresh(self.recorder)
         self.timelines.refresh(self.recorder, self.names)
 
@@ -261,6 +362,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.controller.stop()
+        self._close_store()
         self.qsettings.setValue("geometry", self.saveGeometry())
         self.qsettings.setValue("window_state", self.saveState())
         self.qsettings.setValue("splitter", self.splitter.saveState())

@@ -81,3 +81,34 @@ def test_source_error_surfaces_as_message(window, qtbot, no_modal_messageboxes):
     assert "select the region again" in window.statusBar().currentMessage()
     assert no_modal_messageboxes and "off the screen" in no_modal_messageboxes[0]
     assert window.act_start.isEnabled()
+
+
+def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frames, tmp_path,
+                                                    monkeypatch):
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from fer_desktop.session.export import LONG_COLUMNS
+    from fer_desktop.session.store import SessionStore
+
+    frames = gallery_frames
+    window.sessions_dir = tmp_path / "sessions"
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: frames[i % len(frames)], fps=15.0, realtime=True)
+    window.start()
+    qtbot.waitUntil(lambda: window.recorder.now > 1.5, timeout=20000)
+    path = window.store.path
+    # committed while running (at least every second), readable by another connection
+    qtbot.waitUntil(lambda: len(SessionStore.open(path).observations()) > 0, timeout=5000)
+    window.stop()
+    out = tmp_path / "export.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out),
+                                                                                      "")))
+    window.act_export.trigger()
+    with out.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+    assert tuple(reader.fieldnames) == LONG_COLUMNS and len(rows) > 10
+    assert (tmp_path / "export_summary.csv").is_file()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
