@@ -26,6 +26,7 @@ from fer_desktop.ui.student_table import StudentTable
 from fer_desktop.ui.timeline_plot import TimelinePanel
 from fer_desktop.ui.video_view import VideoView
 
+
 def _renamed(obs, name: str):
     from dataclasses import replace
 
