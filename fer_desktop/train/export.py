@@ -68,6 +68,9 @@ def release(run_dir: Path, models_dir: Path, data_dir: Path, tta: str = "auto") 
         raise FileNotFoundError(f"No model.keras in the run folder {run_dir.resolve()}")
     models_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src, models_dir / "model.keras")
+    for name in ("history.csv", "config.json", "train_time.json"):  # provenance, curves
+        if (run_dir / name).is_file():
+            shutil.copy2(run_dir / name, models_dir / name)
     labels = json.loads((run_dir / "labels.json").read_text())
     (models_dir / "labels.json").write_text(json.dumps(labels, indent=2))
     convert_to_tflite(models_dir / "model.keras", models_dir / "model.tflite")
