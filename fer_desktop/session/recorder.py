@@ -67,33 +67,52 @@ class SessionRecorder:
 
     def add(self, result: FrameResult) -> None:
         frame = result.frame
+        self.add_faces(frame.timestamp, frame.wall_time,
+                       [(f.student_id, f.student_name, f.smoothed) for f in result.faces])
+
+    def add_observations(self, observations) -> None:
+        """Replay saved observations (session review), grouped by frame in time order."""
+        frame: list = []
+        key = None
+        for o in observations:
+            k = (o.frame_index, o.time_s)
+            if key is not None and k != key and frame:
+                self.add_faces(key[1], frame[0][3], [f[:3] for f in frame])
+                frame = []
+            key = k
+            frame.append((o.student_id, o.student_name, np.asarray(o.smoothed), o.wall_time))
+        if frame:
+            self.add_faces(key[1], frame[0][3], [f[:3] for f in frame])
+
+    def add_faces(self, timestamp: float, wall_time: float, faces) -> None:
+        """One analysed frame: ``faces`` is a list of (student_id, name, smoothed probs)."""
         if self.t0 is None:
-            self.t0, self.wall0 = frame.timestamp, frame.wall_time
-        t = frame.timestamp - self.t0
+            self.t0, self.wall0 = timestamp, wall_time - 0.0
+        t = timestamp - self.t0
         dt = 0.0 if self._last_t is None else min(2.0, max(0.0, t - self._last_t))
         self._last_t = t
         self.now = t
         b = self.bin_of(t)
         self.n_bins = max(self.n_bins, b + 1)
-        for face in result.faces:
-            st = self.students.get(face.student_id)
+        for student_id, name, smoothed in faces:
+            st = self.students.get(student_id)
             if st is None:
-                st = StudentState(face.student_id, face.student_name, first_seen=t)
-                self.students[face.student_id] = st
-                self._add_row(face.student_id)
-            k = int(np.argmax(face.smoothed))
+                st = StudentState(student_id, name, first_seen=t)
+                self.students[student_id] = st
+                self._add_row(student_id)
+            k = int(np.argmax(smoothed))
             st.last_seen, st.expression = t, k
-            st.confidence = float(face.smoothed[k])
+            st.confidence = float(smoothed[k])
             st.seconds += dt
             st.counts[k] += 1
-            if face.student_name and not st.name:
-                st.name = face.student_name
+            if name and not st.name:
+                st.name = name
             if EMOTIONS[k] in NEGATIVE:
                 st.negative_since = st.negative_since if st.negative_since is not None else t
             else:
                 st.negative_since = None
             self.mood[b, MOOD_OF[k]] += 1
-            self.timeline[self.row_of[face.student_id], b] = k
+            self.timeline[self.row_of[student_id], b] = k
 
     def _add_row(self, sid: int) -> None:
         self.row_of[sid] = self.timeline.shape[0]

@@ -98,7 +98,10 @@ class MainWindow(QMainWindow):
         self.act_export = QAction("&Export CSV…", self, shortcut=QKeySequence("Ctrl+E"),
                                   triggered=self.export_csv)
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.act_video, self.act_export])
+        self.act_open_session = QAction("Open &session…", self,
+                                        shortcut=QKeySequence("Ctrl+Shift+O"),
+                                        triggered=lambda: self.open_session())
+        file_menu.addActions([self.act_video, self.act_open_session, self.act_export])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         session_menu = self.menuBar().addMenu("&Session")
@@ -292,6 +295,36 @@ class MainWindow(QMainWindow):
         self.settings.video_path, self.settings.source = path, "video"
         self.source_box.setCurrentIndex(self.source_box.findData("video"))
         self._save_settings()
+
+    def open_session(self, path: str | Path | None = None) -> None:
+        """Review a saved session in this window (timelines, student list)."""
+        from fer_desktop.session.store import SessionStore, StoreError, default_sessions_dir
+
+        if self.controller.running:
+            QMessageBox.information(self, "fer_desktop", "Stop the running session first.")
+            return
+        if path is None:
+            folder = str(self.sessions_dir or default_sessions_dir())
+            path, _ = QFileDialog.getOpenFileName(self, "Open a saved session", folder,
+                                                  "Sessions (*.sqlite);;All files (*)")
+            if not path:
+                return
+        try:
+            with SessionStore.open(path) as saved:
+                obs = saved.observations()
+                info = saved.info()
+        except StoreError as exc:
+            QMessageBox.warning(self, "Cannot open the session", str(exc))
+            return
+        self.recorder = self._new_recorder()
+        self.names.clear()
+        self.table.reset()
+        self.timelines.clear()
+        self.recorder.add_observations(obs)
+        self.last_session_path = Path(path)
+        self.video.clear(f"Reviewing session {info.session_id} ({len(obs)} observations)")
+        self._refresh_panels()
+        self.setWindowTitle(f"fer_desktop — session {info.session_id}")
 
     def show_notice(self) -> None:
         from fer_desktop.ui.notice import NoticeDialog

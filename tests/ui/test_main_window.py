@@ -112,3 +112,9 @@ def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frame
     assert tuple(reader.fieldnames) == LONG_COLUMNS and len(rows) > 10
     assert (tmp_path / "export_summary.csv").is_file()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+    # review: the saved session opens in the window with its students and timelines
+    n_live = len(window.recorder.students)
+    window.open_session(path)
+    assert len(window.recorder.students) == n_live
+    assert window.table.rowCount() == n_live and window.recorder.n_bins >= 1
+    assert "Reviewing session" in window.video.message
