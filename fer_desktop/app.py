@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None, quit_after: float = 0.0) -> int:
         save_settings(settings)
     window = MainWindow(settings)
     window.show()
+    if quit_after <= 0:
+        window.offer_recovery()
     if quit_after > 0:
         QTimer.singleShot(int(quit_after * 1000), window.close)
     logging.getLogger(__name__).info("window open (model folder %s)", window.models_dir)

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.plot_timer.start()
         self._restore_window()
         self._on_state_changed(PipelineState.STOPPED)
+        self.apply_settings(settings)
 
     # ---- layout -------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
                                         shortcut=QKeySequence("Ctrl+Shift+O"),
                                         triggered=lambda: self.open_session())
         file_menu.addActions([self.act_video, self.act_open_session, self.act_export])
+        self.act_settings = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"),
+                                    triggered=self.edit_settings)
+        file_menu.addAction(self.act_settings)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         session_menu = self.menuBar().addMenu("&Session")
@@ -325,6 +329,47 @@ class MainWindow(QMainWindow):
         self.video.clear(f"Reviewing session {info.session_id} ({len(obs)} observations)")
         self._refresh_panels()
         self.setWindowTitle(f"fer_desktop — session {info.session_id}")
+
+    def edit_settings(self) -> None:
+        from fer_desktop.ui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.settings, self)
+        if dlg.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        self.apply_settings(dlg.result_settings())
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        """New thresholds apply at once; detector, rate and privacy mode at the next Start."""
+        self.settings = settings
+        self.recorder.rules = AttentionRules(settings.negative_s, settings.missing_s)
+        self.table.setVisible(not settings.aggregate_only)
+        self.video.show_faces = not settings.aggregate_only
+        self.timelines.set_aggregate_only(settings.aggregate_only)
+        self._save_settings()
+        self._refresh_panels()
+
+    def offer_recovery(self) -> None:
+        """At start-up: sessions left 'recording' by a crash are offered for recovery."""
+        from fer_desktop.session.store import StoreError, default_sessions_dir, recover
+        from fer_desktop.session.store import unfinished_sessions as unfinished
+
+        try:
+            pending = unfinished(self.sessions_dir or default_sessions_dir())
+        except (StoreError, OSError):
+            return
+        for info in pending:
+            answer = QMessageBox.question(
+                self, "Recover a session",
+                f"The session {info.session_id} ({info.source}) was not closed properly, "
+                "probably because the app or the computer stopped. Recover it (keep what was "
+                "saved and open it)?")
+            if answer == QMessageBox.StandardButton.Yes:
+                try:
+                    recover(info.path)
+                except StoreError as exc:
+                    QMessageBox.warning(self, "Recovery failed", str(exc))
+                    continue
+                self.open_session(info.path)
 
     def show_notice(self) -> None:
         from fer_desktop.ui.notice import NoticeDialog

@@ -65,6 +65,9 @@ class TimelinePanel(QWidget):
             self._ticks = labels
             self.students.getAxis("left").setTicks([labels])
 
+    def set_aggregate_only(self, on: bool) -> None:
+        self.students.setVisible(not on)
+
     def clear(self) -> None:
         for c in self.curves:
             c.setData([], [])

@@ -118,3 +118,50 @@ def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frame
     assert len(window.recorder.students) == n_live
     assert window.table.rowCount() == n_live and window.recorder.n_bins >= 1
     assert "Reviewing session" in window.video.message
+
+
+def test_aggregate_only_stores_no_per_student_rows(window, qtbot, gallery_frames, tmp_path):
+    from dataclasses import replace
+
+    from fer_desktop.session.store import SessionStore
+
+    frames = gallery_frames
+    window.apply_settings(replace(window.settings, aggregate_only=True))
+    assert window.table.isHidden() and not window.video.show_faces
+    window.sessions_dir = tmp_path / "sessions"
+    window.source_factory_override = lambda: SyntheticSource(frames, fps=15.0, realtime=True)
+    window.start()
+    qtbot.waitUntil(lambda: window.recorder.now > 1.0, timeout=20000)
+    path = window.store.path
+    window.stop()
+    with SessionStore.open(path) as saved:
+        assert saved.aggregate_only
+        assert saved.observations() == [] and saved.students() == {}
+        assert len(saved.frames()) > 5
+
+
+def test_unfinished_session_is_offered_for_recovery(window, tmp_path, monkeypatch,
+                                                    gallery_frames):
+    from PySide6.QtWidgets import QMessageBox
+
+    from fer_desktop.datatypes import Frame
+    from fer_desktop.session.store import SessionStore, list_sessions
+    from fer_desktop.vision.classifier import EmotionClassifier
+    from fer_desktop.vision.detector import BlazeFaceDetector
+    from fer_desktop.vision.engine import AnalysisEngine
+
+    folder = tmp_path / "sessions"
+    engine = AnalysisEngine(BlazeFaceDetector(), EmotionClassifier.from_dir(window.models_dir))
+    store = SessionStore.create(folder, "screen")
+    for k in range(5):
+        store.add_result(engine.process(Frame(gallery_frames[k], k * 0.5, k, "screen", 1e9 + k)))
+    store.flush()
+    store._conn.close()  # simulate a crash: never finished, never closed properly
+    window.sessions_dir = folder
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes))
+    window.offer_recovery()
+    assert asked and "not closed properly" in asked[0]
+    assert len(window.recorder.students) >= 7
+    assert [s.status for s in list_sessions(folder)] == ["finished"]
