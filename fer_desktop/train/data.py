@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from fer_desktop.labels import EMOTIONS, FER_SIZE
+from fer_desktop.vision.preprocess import fit_face
 
 DEFAULT_DATA_DIR = Path("../shared/data/fer2013")
 USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -98,9 +99,7 @@ def load_split(data_dir: Path | str, usage: str) -> Split:
         img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if img is None:
             raise DataError(f"Unreadable image: {path.resolve()}")
-        if img.shape != (FER_SIZE, FER_SIZE):
-            img = cv2.resize(img, (FER_SIZE, FER_SIZE), interpolation=cv2.INTER_AREA)
-        images[i] = img
+        images[i] = fit_face(img, FER_SIZE)  # the app's resize (vision.preprocess)
         labels[i] = EMOTIONS.index(cls)
     return Split(usage, images, labels, tuple(r[0] for r in rows))
 
