@@ -267,6 +267,10 @@ class MainWindow(QMainWindow):
                 obs = [o if o.student_id != sid else _renamed(o, name) for o in obs]
             write_long_csv(path, obs)
             write_summary_csv(Path(path).with_name(Path(path).stem + "_summary.csv"), obs)
+            self._refresh_panels()
+            png = Path(path).with_name(Path(path).stem + "_timelines.png")
+            if not self.timelines.grab().save(str(png)):
+                raise ExportError(f"Could not write the plot {png}")
         except (ExportError, StoreError) as exc:
             QMessageBox.warning(self, "Export failed", str(exc))
             return

@@ -111,6 +111,7 @@ def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frame
         rows = list(reader)
     assert tuple(reader.fieldnames) == LONG_COLUMNS and len(rows) > 10
     assert (tmp_path / "export_summary.csv").is_file()
+    assert (tmp_path / "export_timelines.png").stat().st_size > 5000
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     # review: the saved session opens in the window with its students and timelines
     n_live = len(window.recorder.students)
