@@ -62,7 +62,10 @@ def write_card(run_dir: Path, models: Path, bench: Path | None = None) -> Path:
         f"- **Test-time augmentation:** horizontal-flip averaging "
         f"{'on' if labels.get('tta_flip') else 'off'} (chosen on PublicTest: "
         f"{rel['publictest_accuracy_plain']:.4f} without, "
-        f"{rel['publictest_accuracy_flip_tta']:.4f} with).",
+        f"{rel['publictest_accuracy_flip_tta']:.4f} with; allowed only within 1 ms per face: "
+        f"{rel.get('tflite_ms_per_face_batch25', float('nan')):.2f} ms without, "
+        f"{rel.get('tflite_ms_per_face_batch25_flip', float('nan')):.2f} ms with, TFLite, "
+        "batch 25, 2 cores).",
         f"- **TFLite vs Keras:** max abs difference of probabilities "
         f"{rel['tflite_max_abs_diff']:.1e} on 256 PublicTest faces.", "",
         "## Data and protocol", "",
