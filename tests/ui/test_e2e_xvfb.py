@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,8 @@ def test_app_monitors_a_gallery_on_a_real_screen(data_dir, models_dir, tmp_path)
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
         proc = subprocess.run(
             [sys.executable, "-m", "tests.ui.e2e_gallery_app", str(data_dir), str(models_dir),
-             str(tmp_path)], env=env, capture_output=True, text=True, timeout=180)
+             str(tmp_path)], env=env, capture_output=True, text=True, timeout=180,
+            cwd=Path(__file__).resolve().parents[2])
     finally:
         ctx.__exit__(None, None, None)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
