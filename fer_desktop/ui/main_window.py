@@ -76,11 +76,13 @@ class MainWindow(QMainWindow):
         top.addWidget(self.table)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
+        top.setSizes([900, 560])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.timelines)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([560, 340])
         self.setCentralWidget(self.splitter)
 
         self.act_start = QAction("&Start", self, shortcut=QKeySequence("Ctrl+R"),
