@@ -43,6 +43,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--arch", default="fernet", help="fernet | fernet_wide | mobilenetv2")
     p.add_argument("--backbone-weights", type=Path, default=None,
                    help="local ImageNet weights (.h5, include_top=False) for mobilenetv2")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from the weights of a .keras model (e.g. models/model.keras: "
+                        "a warm restart that continues a released model with a new schedule)")
     p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW)")
@@ -117,6 +120,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         model = build_model((FER_SIZE, FER_SIZE, 1), num_classes, args.arch,
                             backbone_weights=args.backbone_weights)
+        if args.init_from is not None:
+            if not Path(args.init_from).is_file():
+                raise FileNotFoundError(f"--init-from model not found: {args.init_from}")
+            model.set_weights(keras.models.load_model(args.init_from, compile=False)
+                              .get_weights())
         total = steps * args.epochs
         warmup = int(steps * args.warmup_epochs)
         schedule = keras.optimizers.schedules.CosineDecay(
