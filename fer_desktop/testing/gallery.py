@@ -63,7 +63,7 @@ def compose_gallery(faces: list[np.ndarray], labels: list[int] | None = None, ro
     (cv2.putText draws "?" for them); labels then have a Zoom-like size that does not grow with
     the tile. ``speaker`` draws the active-speaker border (green, 3 px, inside the tile);
     ``side_panel`` (px) puts a participants list on the right and shrinks the grid to the rest;
-    ``muted`` tiles get a red slashed-microphone icon before the name.
+    ``muted`` tiles get a red slashed-microphone icon before the name (pil renderer only).
     """
     if text_renderer not in ("cv2", "pil"):
         raise ValueError(f"text_renderer must be 'cv2' or 'pil', not {text_renderer!r}")

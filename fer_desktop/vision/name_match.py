@@ -1,0 +1,144 @@
+"""Names read by OCR: cleaning, and matching to known students by string similarity.
+
+OCR of a small label is noisy in small ways: an accent lost ("Chloe" for "Chloé"), a letter
+dropped or changed ("Ana Souz"), a name cut with '...' by a narrow tile. Names are compared
+with accents and case folded, by difflib's ratio (2 * matches / total length); a name that
+ended in '...' is compared with the same-length start of the known one. Digits must agree
+("Alex 2" and "Alex 3" are two people).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+__all__ = ["NameMatcher", "clean_name", "fold", "similarity", "split_truncation"]
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_ROLE = re.compile(r"\s*\((?:host|co-host|guest|me)\)\s*$", re.IGNORECASE)
+_TRUNC = re.compile(r"(?:\.{2,}|…)$")
+_JUNK = re.compile(r"[^\w\s'.\-]|_")
+
+
+def split_truncation(text: str) -> tuple[str, bool]:
+    """(the cleaned name, whether the label cut it short with '...' or '…')."""
+    s = " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).split())
+    s = _ROLE.sub("", s)
+    truncated = bool(_TRUNC.search(s.rstrip(" |)]}>~-'\"")))
+    s = re.sub(r"\.{2,}|…", " ", s)
+    tokens = []
+    for tok in _JUNK.sub(" ", s).split():
+        tok = tok.strip("'-").lstrip(".")
+        if len(tok) > 2:
+            tok = tok.rstrip(".")  # keep an initial's dot ("J."), drop a stray one
+        if any(ch.isalnum() for ch in tok):  # tokens of marks only are icon remnants
+            tokens.append(tok)
+    return " ".join(tokens), truncated
+
+
+def clean_name(text: str) -> str:
+    """A name as read by OCR without icon remnants, '...' truncation or stray punctuation."""
+    return split_truncation(text)[0]
+
+
+def fold(name: str) -> str:
+    """Lower case, no accents, letters, digits and single spaces only: the comparison form."""
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[^\w\s]|_", " ", s).split())
+
+
+def similarity(read: str, known: str, truncated: bool = False) -> float:
+    """0..1 likeness of a name as read to a known name (1: same once folded).
+
+    Args:
+        read: the name as read (raw or cleaned).
+        known: a known student's name.
+        truncated: ``read`` was cut short ('...'): compare with the start of ``known``.
+    """
+    a, b = fold(read), fold(known)
+    if not a or not b:
+        return 0.0
+    if truncated and len(a) < len(b):
+        b = b[:len(a)]
+    if re.sub(r"\D", "", a) != re.sub(r"\D", "", b):
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+class NameMatcher:
+    """Maps names read frame after frame to stable student names.
+
+    Args:
+        names: the roster, if known (each a student's display name).
+        threshold: the least similarity for a match.
+        learn: add a name that matches no one as a new student.
+    """
+
+    def __init__(self, names: Iterable[str] = (), threshold: float = 0.8,
+                 learn: bool = True) -> None:
+        self.threshold = threshold
+        self.learn = learn
+        self.names: list[str] = []  # display names, the keys handed out
+        self._base: list[str] = []  # what each is compared with (no " (2)" suffix)
+        for n in names:
+            self.add(n)
+
+    def add(self, name: str) -> str:
+        """Add a student (cleaned); returns the stored name (the existing one if known)."""
+        clean = clean_name(name)
+        for known in self.names:
+            if fold(known) == fold(clean):
+                return known
+        self.names.append(clean)
+        self._base.append(clean)
+        return clean
+
+    def scores(self, text: str) -> list[float]:
+        """Similarity of ``text`` (as read) to each known name."""
+        clean, truncated = split_truncation(text)
+        return [similarity(clean, k, truncated) for k in self._base]
+
+    def match(self, text: str) -> str | None:
+        """The known name most like ``text``, or None below the threshold."""
+        sc = self.scores(text)
+        if not sc or max(sc) < self.threshold:
+            return None
+        return self.names[max(range(len(sc)), key=sc.__getitem__)]
+
+    def assign(self, texts: Sequence[str]) -> list[str | None]:
+        """Names for one frame's tiles, one student per tile.
+
+        The best pairs are taken first; a name that matches no one left is a new student
+        when ``learn`` (a second tile with the same name gets "Name (2)"), else None. Empty
+        readings stay None.
+        """
+        out: list[str | None] = [None] * len(texts)
+        cleaned = [split_truncation(t) for t in texts]
+        pairs = []
+        for i, (clean, truncated) in enumerate(cleaned):
+            if clean:
+                for j, k in enumerate(self._base):
+                    s = similarity(clean, k, truncated)
+                    if s >= self.threshold:
+                        pairs.append((-s, i, j))
+        used: set[int] = set()
+        for _, i, j in sorted(pairs):  # best first; ties: first tile, first student
+            if out[i] is None and j not in used:
+                out[i] = self.names[j]
+                used.add(j)
+        if self.learn:
+            for i, (clean, _) in enumerate(cleaned):
+                if clean and out[i] is None:
+                    out[i] = self._new_name(clean)
+        return out
+
+    def _new_name(self, clean: str) -> str:
+        name, k = clean, 2
+        while any(fold(n) == fold(name) for n in self.names):
+            name, k = f"{clean} ({k})", k + 1
+        self.names.append(name)
+        self._base.append(clean)
+        return name

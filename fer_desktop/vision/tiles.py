@@ -1,0 +1,260 @@
+"""The tiles of a video-call gallery (Zoom, Meet, Teams) found in a captured frame.
+
+Galleries draw equal rectangles separated by gaps of one flat window-background colour. The
+background level is the grey level that makes both a long horizontal run (a horizontal gap
+crosses the whole grid) and a long vertical run (so does a vertical gap); window chrome only
+makes horizontal runs, a side panel only vertical ones, and a tile's runs stop at its border.
+Rows crossed by a run of background as long as the grid is wide split the frame into bands (a
+row of tiles leaves only shorter runs, even a last row of one centred tile or a row with a
+picture as dark as the background); in each band, columns that are almost all background
+split it into candidate rectangles, which must have background above and below them. The
+most common rectangle size wins (chrome bars and side panels have other sizes), so every
+layout from 2x2 to 7x7 and a partly filled, centred last row come out the same way. A
+rectangle a little off that size (a highlight drawn around it, a dark edge of the picture) is
+put back on the grid of the others, and a tile whose picture is as dark as the background,
+split into pieces, is put back where the grid has a hole with something in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from fer_desktop.datatypes import BBox
+
+__all__ = ["Tile", "background_level", "faces_by_tile", "find_tiles", "tile_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One participant's rectangle, with its place in reading order."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    row: int
+    col: int
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x + self.w / 2.0, self.y + self.h / 2.0)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.x, self.y, self.w, self.h)
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px < self.x + self.w and self.y <= py < self.y + self.h
+
+
+def _run_lengths(b: np.ndarray) -> np.ndarray:
+    """For each element of a 2-D bool array, how many True end there along its row."""
+    n = b.shape[1]
+    pos = np.arange(1, n + 1, dtype=np.int16 if n < 32767 else np.int32)
+    return pos - np.maximum.accumulate(np.where(b, 0, pos), axis=1)
+
+
+def _longest_flat_runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: length of the longest run of equal (+-1) pixels, and the level of that run."""
+    a = np.ascontiguousarray(a)
+    run = _run_lengths(cv2.absdiff(a[:, 1:], a[:, :-1]) <= 1)
+    end = run.argmax(axis=1)
+    rows = np.arange(len(run))
+    return run[rows, end].astype(np.int32) + 1, a[rows, end].astype(np.int16)
+
+
+def background_level(gray: np.ndarray, min_frac: float = 0.5, tol: int = 3) -> int | None:
+    """Grey level of the window background behind the tiles, or None if there is none.
+
+    Args:
+        gray: HxW uint8 frame.
+        min_frac: a background run is at least this fraction of the frame's width (height).
+        tol: levels within ``tol`` count as the same.
+    """
+    h, w = gray.shape
+    if h < 8 or w < 8:
+        return None
+    # A gap is >= 4 px wide, so every second line across it and every eighth pixel along it
+    # are enough to see it.
+    row_len, row_val = _longest_flat_runs(gray[::2, ::8])
+    col_len, col_val = _longest_flat_runs(gray[::8, ::2].T)
+    hv = row_val[row_len >= min_frac * ((w + 7) // 8)]
+    vv = col_val[col_len >= min_frac * ((h + 7) // 8)]
+    if hv.size == 0 or vv.size == 0:
+        return None
+    best, best_score = None, 0
+    for v in np.unique(hv):
+        score = min(int(np.count_nonzero(np.abs(hv - v) <= tol)),
+                    int(np.count_nonzero(np.abs(vv - v) <= tol)))
+        if score > best_score:
+            best, best_score = int(v), score
+    return best
+
+
+def _runs(flags: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """[start, stop) of the runs of True in a 1-D bool array, at least ``min_len`` long."""
+    d = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b - a >= min_len]
+
+
+def _candidates(fg: np.ndarray, min_side: int, gap_frac: float) -> list[tuple[int, int, int, int]]:
+    """Rectangles of foreground split by background rows, then by background columns."""
+    h = fg.shape[0]
+    # every 2nd row and 4th column is enough to find runs hundreds of pixels long; the
+    # rectangles are trimmed at full resolution, from a row beyond their band
+    bg_run = _run_lengths(fg[::2, ::4] == 0).max(axis=1)
+    tiles_here = bg_run < 0.75 * bg_run.max()
+    rects = []
+    for y0, y1 in _runs(np.repeat(tiles_here, 2)[:h], min_side):
+        col_fg = cv2.reduce(fg[y0:y1], 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() / (y1 - y0)
+        y0, y1 = max(0, y0 - 1), min(h, y1 + 1)
+        for x0, x1 in _runs(col_fg > gap_frac, min_side):
+            sub = cv2.reduce(fg[y0:y1, x0:x1], 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+            rows = np.flatnonzero(sub > gap_frac * (x1 - x0))
+            if rows.size == 0 or rows[-1] + 1 - rows[0] < min_side:
+                continue
+            top, bottom = y0 + int(rows[0]), y0 + int(rows[-1]) + 1
+            # a tile has background above and below it; a side panel cut by the bands does not
+            if top > 0 and np.count_nonzero(fg[top - 1, x0:x1]) > 0.5 * (x1 - x0):
+                continue
+            if bottom < h and np.count_nonzero(fg[bottom, x0:x1]) > 0.5 * (x1 - x0):
+                continue
+            rects.append((x0, top, x1 - x0, bottom - top))
+    return rects
+
+
+def _dominant_size(rects: list[tuple[int, int, int, int]]) -> tuple[int, int] | None:
+    """The (w, h) shared by most rectangles (ties: the larger); None if there are none."""
+    if not rects:
+        return None
+    w = np.array([r[2] for r in rects])
+    h = np.array([r[3] for r in rects])
+    same = ((np.abs(w[:, None] - w[None, :]) <= np.maximum(4, w // 40)[:, None])
+            & (np.abs(h[:, None] - h[None, :]) <= np.maximum(4, h // 40)[:, None]))
+    best = int(np.lexsort((w * h, same.sum(axis=1)))[-1])
+    return int(np.median(w[same[best]])), int(np.median(h[same[best]]))
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    """Centres of 1-D clusters of ``values`` (sorted) whose members are within ``tol``."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [(c[(len(c) - 1) // 2] + c[len(c) // 2]) / 2 for c in out]  # medians
+
+
+def find_tiles(image_bgr: np.ndarray, tol: int = 3, min_side: int = 24,
+               gap_frac: float = 0.1, min_aspect: float = 0.5,
+               max_aspect: float = 3.0) -> list[Tile]:
+    """The gallery tiles of a frame, in reading order; [] when there is no gallery.
+
+    Args:
+        image_bgr: HxWx3 uint8 BGR frame (HxW grey works too).
+        tol: grey levels within ``tol`` of the window background are background.
+        min_side: smallest tile side in pixels.
+        gap_frac: a column (row) is a gap when at most this fraction of it is not background.
+        min_aspect: smallest width/height of a tile (side panels are tall and narrow).
+        max_aspect: largest width/height of a tile (title and tool bars are long and flat).
+    """
+    gray = image_bgr if image_bgr.ndim == 2 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    bg = background_level(gray, tol=tol)
+    if bg is None:
+        return []
+    _, fg = cv2.threshold(cv2.absdiff(gray, np.full_like(gray, bg)), tol, 1, cv2.THRESH_BINARY)
+    rects = [r for r in _candidates(fg, min_side, gap_frac)
+             if min_aspect <= r[2] / r[3] <= max_aspect]
+    size = _dominant_size(rects)
+    if size is None:
+        return []
+    tw, th = size
+    kept = [r for r in rects if abs(r[2] - tw) <= 2 and abs(r[3] - th) <= 2]
+    xs = _cluster([r[0] for r in kept], tw / 4)
+    ys = _cluster([r[1] for r in kept], th / 4)
+    for x, y, w, h in rects:
+        if (2 < abs(w - tw) <= max(12, tw // 40) and abs(h - th) <= max(12, th // 40)
+                or 2 < abs(h - th) <= max(12, th // 40) and abs(w - tw) <= max(12, tw // 40)):
+            # a highlight around the tile or a dark edge of its picture: onto the grid
+            kept.append((_snap(x, xs, x + (w - tw) / 2), _snap(y, ys, y + (h - th) / 2), tw, th))
+    kept += _fill_lattice(kept, fg, tw, th)
+    return _reading_order(kept, th)
+
+
+def _snap(v: int, grid: list[float], fallback: float) -> int:
+    """The grid line nearest ``v`` if one is within 12 px, else ``fallback``."""
+    near = [g for g in grid if abs(g - v) <= 12]
+    return round(min(near, key=lambda g: abs(g - v)) if near else fallback)
+
+
+def _fill_lattice(kept: list[tuple[int, int, int, int]], fg: np.ndarray, tw: int,
+                  th: int) -> list[tuple[int, int, int, int]]:
+    """Grid cells with no tile but some foreground (a dark picture broken into pieces)."""
+    if len(kept) < 2:
+        return []
+    xs = _cluster([k[0] for k in kept], tw / 4)
+    ys = _cluster([k[1] for k in kept], th / 4)
+    kx = np.array([k[0] for k in kept])
+    ky = np.array([k[1] for k in kept])
+    added = []
+    for cy in ys:
+        for cx in xs:
+            x, y = round(cx), round(cy)
+            if np.any((np.abs(kx - x) < tw) & (np.abs(ky - y) < th)):
+                continue
+            cell = fg[max(0, y):y + th, max(0, x):x + tw]
+            if cell.size and np.count_nonzero(cell) >= 0.005 * tw * th:
+                added.append((x, y, tw, th))
+    return added
+
+
+def _reading_order(rects: list[tuple[int, int, int, int]], th: int) -> list[Tile]:
+    rows: list[list[tuple[int, int, int, int]]] = []
+    for r in sorted(rects, key=lambda r: (r[1], r[0])):
+        if rows and abs(r[1] - rows[-1][0][1]) <= th / 2:
+            rows[-1].append(r)
+        else:
+            rows.append([r])
+    return [Tile(int(x), int(y), int(w), int(h), i, j)
+            for i, row in enumerate(rows)
+            for j, (x, y, w, h) in enumerate(sorted(row))]
+
+
+def _xywh(box: BBox | Sequence[float]) -> tuple[float, float, float, float]:
+    if isinstance(box, BBox):
+        return box.x, box.y, box.w, box.h
+    x, y, w, h = box[:4]
+    return float(x), float(y), float(w), float(h)
+
+
+def tile_of(box: BBox | Sequence[float], tiles: Sequence[Tile]) -> Tile | None:
+    """The tile holding a face box: the one with its centre, else the most overlapped one."""
+    x, y, w, h = _xywh(box)
+    cx, cy = x + w / 2, y + h / 2
+    for t in tiles:
+        if t.contains(cx, cy):
+            return t
+    best, best_area = None, 0.0
+    for t in tiles:
+        ox = min(x + w, t.x + t.w) - max(x, t.x)
+        oy = min(y + h, t.y + t.h) - max(y, t.y)
+        if ox > 0 and oy > 0 and ox * oy > best_area:
+            best, best_area = t, ox * oy
+    return best
+
+
+def faces_by_tile(boxes: Sequence[BBox | Sequence[float]],
+                  tiles: Sequence[Tile]) -> list[list[int]]:
+    """For each tile, the indices of the boxes in it; an empty list is a camera that is off."""
+    out: list[list[int]] = [[] for _ in tiles]
+    index = {t: i for i, t in enumerate(tiles)}
+    for k, b in enumerate(boxes):
+        t = tile_of(b, tiles)
+        if t is not None:
+            out[index[t]].append(k)
+    return out
