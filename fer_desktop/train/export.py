@@ -83,7 +83,10 @@ def release(run_dir: Path, models_dir: Path, data_dir: Path, tta: str = "auto") 
     if not src.is_file():
         raise FileNotFoundError(f"No model.keras in the run folder {run_dir.resolve()}")
     models_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src, models_dir / "model.keras")
+    import keras
+
+    # weights only (no optimizer state): a third of the size
+    keras.models.load_model(src, compile=False).save(models_dir / "model.keras")
     for name in ("history.csv", "config.json", "train_time.json"):  # provenance, curves
         if (run_dir / name).is_file():
             shutil.copy2(run_dir / name, models_dir / name)

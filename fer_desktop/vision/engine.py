@@ -24,7 +24,7 @@ from fer_desktop.vision.tracking import ExpressionSmoother, FaceTracker
 
 #: Crop margin (fraction of the box side added on each side) chosen by measurement on
 #: FER-2013 test faces found by the Haar detector in larger frames (bench/crop_margin.py).
-DEFAULT_MARGIN = 0.0
+DEFAULT_MARGIN = 0.05
 
 
 @dataclass
