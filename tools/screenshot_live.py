@@ -39,6 +39,7 @@ def main() -> int:
     w = MainWindow(AppSettings(notice_accepted=True, negative_s=6, missing_s=30), qs,
                    settings_path=Path(tmp) / "s.json")
     w.resize(1560, 960)
+    w.sessions_dir = Path(tmp) / "sessions"
     w.source_factory_override = lambda: SyntheticSource(lambda i: frames[(i // 8) % 60],
                                                         fps=8.0, realtime=True)
     w.show()
@@ -51,6 +52,12 @@ def main() -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         w.grab().save(str(out))
         print(f"saved {out}")
+        w.stop()
+        w.open_session(w.last_session_path)
+        app.processEvents()
+        review = out.with_name("reviewed_session.png")
+        w.grab().save(str(review))
+        print(f"saved {review}")
         w.close()
         app.quit()
 

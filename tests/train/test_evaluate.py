@@ -30,8 +30,9 @@ def test_evaluate_released_model_on_real_public_test(data_dir, tmp_path, capsys)
     assert set(report["per_class"]) == set(report["labels"])
     assert np.array(report["confusion_matrix"]).sum() == 350
     assert 0.8 < report["roc_auc_ovr"] <= 1.0
-    for f in ("confusion_matrix.png", "roc.png", "report.md"):
-        assert (out / f).stat().st_size > 1000
+    for f in ("confusion_matrix.png", "roc.png"):
+        assert (out / f).stat().st_size > 10_000
+    assert "accuracy" in (out / "report.md").read_text()
     assert "accuracy" in capsys.readouterr().out
 
 
