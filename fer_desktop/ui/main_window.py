@@ -384,6 +384,8 @@ class MainWindow(QMainWindow):
 
     # ---- slots --------------------------------------------------------------------------
     def _on_result_ready(self, result: FrameResult) -> None:
+        if not self.controller.running:  # a queued result that arrived after Stop
+            return
         self.recorder.add(result)
         if self.store is not None:
             self.store.add_result(result)
