@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
             if kind == "images":
                 engine.reset()  # unrelated pictures: every image is detected afresh
             if t0 is None:
-                t0 = frame.timestamp if kind == "video" else frame.timestamp
+                t0 = frame.timestamp
             result = engine.process(frame, force_detect=kind == "images")
             frames += 1
             observations.extend(observations_from_result(

@@ -1,4 +1,4 @@
-"""The `fer-desktop` command: subcommands dispatch lazily so `--help` stays fast."""
+"""The `fer-desktop` command: one subparser per subcommand; heavy imports stay inside them."""
 
 from __future__ import annotations
 
@@ -8,42 +8,6 @@ import sys
 from collections.abc import Callable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _train(args: argparse.Namespace) -> int:
-    from fer_desktop.train import train
-
-    return train.run_checked(args)
-
-
-def _evaluate(args: argparse.Namespace) -> int:
-    from fer_desktop.train import evaluate
-
-    return evaluate.run_checked(args)
-
-
-def _release(args: argparse.Namespace) -> int:
-    from fer_desktop.train import export
-
-    return export.run_checked(args)
-
-
-def _card(args: argparse.Namespace) -> int:
-    from fer_desktop.train import card
-
-    return card.run_checked(args)
-
-
-def _export(args: argparse.Namespace) -> int:
-    from fer_desktop.session import cli as session_cli
-
-    return session_cli.run(args)
-
-
-def _analyze(args: argparse.Namespace) -> int:
-    from fer_desktop import analyze
-
-    return analyze.run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,15 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
         ("gui", "open the class monitor window (the default without a command)",
          _gui_parser, _gui),
         ("analyze", "analyse a video, an image or a folder of images into a session CSV",
-         an.build_parser, _analyze),
-        ("export", session_cli.DESCRIPTION, session_cli.build_parser, _export),
-        ("train", "train the emotion CNN on FER-2013", tr.build_parser, _train),
+         an.build_parser, an.run),
+        ("export", session_cli.DESCRIPTION, session_cli.build_parser, session_cli.run),
+        ("train", "train the emotion CNN on FER-2013", tr.build_parser, tr.run_checked),
         ("evaluate", "evaluate a model on a FER-2013 split (metrics, plots, report)",
-         ev.build_parser, _evaluate),
+         ev.build_parser, ev.run_checked),
         ("release", "copy a trained run into models/ with its TFLite export",
-         ex.build_parser, _release),
+         ex.build_parser, ex.run_checked),
         ("model-card", "write models/MODEL_CARD.md from a run and its reports",
-         ca.build_parser, _card),
+         ca.build_parser, ca.run_checked),
     ]
     for name, help_text, build, func in commands:
         sp = sub.add_parser(name, help=help_text, description=help_text)

@@ -37,7 +37,7 @@ def run_checked(args: argparse.Namespace) -> int:
 
     try:
         report = evaluate_model(args.model, args.data, args.split, args.out, limit=args.limit,
-                                tta=None if not args.no_tta else False)
+                                tta=False if args.no_tta else None)
     except (DataError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
                                             mode="max", save_best_only=True,
                                             initial_value_threshold=_best_so_far(out)),
             keras.callbacks.ModelCheckpoint(str(last_path)),
-            _StateWriter(state_path),
+            _state_writer(state_path),
             keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
                                           patience=args.patience),
         ]
@@ -182,26 +182,17 @@ def _add_time(out: Path, seconds: float) -> None:
     path.write_text(json.dumps({"seconds": total + seconds}))
 
 
-def _state_writer_cls():
+def _state_writer(path: Path):
+    """A callback recording finished epochs, so an interrupted run resumes where it stopped."""
     import keras
 
     class StateWriter(keras.callbacks.Callback):
-        """Records finished epochs so an interrupted run resumes where it stopped."""
-
-        def __init__(self, path: Path) -> None:
-            super().__init__()
-            self.path = path
-
         def on_epoch_end(self, epoch: int, logs=None) -> None:
-            tmp = self.path.with_suffix(".tmp")
+            tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps({"epochs_done": epoch + 1}))
-            os.replace(tmp, self.path)
+            os.replace(tmp, path)
 
-    return StateWriter
-
-
-def _StateWriter(path: Path):  # noqa: N802 - factory keeps keras import lazy
-    return _state_writer_cls()(path)
+    return StateWriter()
 
 
 if __name__ == "__main__":
