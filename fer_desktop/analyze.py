@@ -27,6 +27,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                    help="write the input with boxes, ids and labels (video, image or folder)")
     p.add_argument("--detector", default="blazeface", choices=("blazeface", "haar"))
     p.add_argument("--models", type=Path, default=None, help="model folder (default models/)")
+    p.add_argument("--no-names", action="store_true",
+                   help="do not look for gallery tiles and participant names (OCR)")
     p.add_argument("--session-id", default=None)
     p.add_argument("--no-progress", action="store_true")
     return p
@@ -98,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     from fer_desktop.vision.classifier import EmotionClassifier, ModelError
     from fer_desktop.vision.detector import DetectorError, make_detector
     from fer_desktop.vision.engine import AnalysisEngine
+    from fer_desktop.vision.identity import make_gallery
 
     if args.every < 1:
         print("error: --every must be 1 or more", file=sys.stderr)
@@ -115,7 +118,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         classifier = EmotionClassifier.from_dir(args.models or default_models_dir())
-        engine = AnalysisEngine(make_detector(args.detector), classifier)
+        gallery, warning = make_gallery(not args.no_names)
+        if kind == "images":
+            gallery.confirm = 1  # each picture is read once
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        engine = AnalysisEngine(make_detector(args.detector), classifier, gallery=gallery)
     except (ModelError, DetectorError) as exc:
         source.close()
         print(f"error: {exc}", file=sys.stderr)
@@ -175,8 +183,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     students = len({o.student_id for o in observations})
-    print(f"{frames} frame(s) analysed, {len(observations)} face observation(s), "
-          f"{students} student id(s) -> {args.csv}")
+    faces = sum(o.camera_on for o in observations)
+    off = len(observations) - faces
+    print(f"{frames} frame(s) analysed, {faces} face observation(s)"
+          + (f", {off} camera-off observation(s)" if off else "")
+          + f", {students} student id(s) -> {args.csv}")
     return 0
 
 

@@ -72,6 +72,15 @@ class FaceResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CameraOff:
+    """A gallery tile with no face: a participant who is present with the camera off."""
+
+    student_id: int
+    student_name: str
+    box: BBox  # the tile
+
+
+@dataclass(frozen=True, slots=True)
 class PipelineStats:
     """Counters of the analysis loop."""
 
@@ -81,6 +90,7 @@ class PipelineStats:
     detect_ms: float = 0.0
     classify_ms: float = 0.0
     total_ms: float = 0.0
+    ocr_ms: float = 0.0  # tiles and name labels, on the frames that read them
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +100,4 @@ class FrameResult:
     frame: Frame
     faces: tuple[FaceResult, ...] = ()
     stats: PipelineStats = field(default_factory=PipelineStats)
+    camera_off: tuple[CameraOff, ...] = ()

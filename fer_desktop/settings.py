@@ -18,6 +18,7 @@ class AppSettings:
     webcam_index: int = 0
     video_path: str = ""
     detector: str = "blazeface"
+    read_names: bool = True  # find gallery tiles and read participant names (OCR)
     max_fps: float = 15.0
     negative_s: float = 120.0
     missing_s: float = 60.0

@@ -11,6 +11,7 @@ import pytest
 from fer_desktop.cli import main
 from fer_desktop.session.export import LONG_COLUMNS
 from fer_desktop.testing.gallery import compose_gallery, load_faces
+from fer_desktop.vision.name_match import similarity
 
 
 @pytest.fixture(scope="module")
@@ -43,21 +44,40 @@ def test_analyze_video(class_video, tmp_path, capsys):
     assert tuple(header) == LONG_COLUMNS
     assert {r["source"] for r in rows} == {"class recording.avi"}
     assert len({r["frame_index"] for r in rows}) == 25
+    off = [r for r in rows if r["expression"] == "camera_off"]
+    rows = [r for r in rows if r["expression"] != "camera_off"]
+    # the camera-off tile (4) is a present participant, under its name, in every frame
+    assert len(off) == 25 and len({r["student_id"] for r in off}) == 1
+    # a new name counts once read twice (the first detection frame has none yet)
+    assert {r["student_name"] for r in off[8:]} == {tiles[4].name}
+    assert all(abs(int(r["x"]) - tiles[4].x) <= 2 and abs(int(r["y"]) - tiles[4].y) <= 2
+               for r in off)  # the tile, to a pixel or two of video compression
+    # names read from the tiles' labels: the name of the tile each face is in
+    named = [r for r in rows if r["student_name"]]
+    assert len(named) >= 0.9 * len(rows)
     p = np.array([[float(r[c]) for c in header if c.startswith("p_")] for r in rows])
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=2e-3)
     times = sorted({float(r["time_s"]) for r in rows})
     assert abs(times[1] - times[0] - 0.1) < 0.02  # media time of a 10 fps video
     # ids stable: each tile is seen under exactly one student id, and no id spans two tiles
     tile_ids: dict[int, set[str]] = {}
+    names_of: dict[int, set[str]] = {}
     for r in rows:
         cx, cy = int(r["x"]) + int(r["w"]) / 2, int(r["y"]) + int(r["h"]) / 2
         tile = next(i for i, t in enumerate(tiles)
                     if t.x <= cx <= t.x + t.w and t.y <= cy <= t.y + t.h)
         tile_ids.setdefault(tile, set()).add(r["student_id"])
+        names_of.setdefault(tile, set()).add(r["student_name"])
     assert len(tile_ids) >= 7
     assert all(len(ids) == 1 for ids in tile_ids.values()), tile_ids
+    assert len({r["student_id"] for r in rows}) == len(tile_ids)
+    # one name per tile once confirmed, like the label (small cv2 text in an MJPG video
+    # reads "Ano" for "Ana Souza" at worst; tests/vision/test_names.py measures OCR)
+    for tile, names in names_of.items():
+        assert len(names - {""}) == 1, names
+        assert similarity(next(iter(names - {""})), tiles[tile].name) >= 0.6, names
     s_header, s_rows = _rows(summary)
-    assert s_header[0] == "student_id" and len(s_rows) == len({r["student_id"] for r in rows})
+    assert s_header[0] == "student_id" and len(s_rows) == len({r["student_id"] for r in rows}) + 1
     cap = cv2.VideoCapture(str(annotated))
     assert cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 25
 

@@ -8,6 +8,7 @@ simply gets read less often; the frames it produced meanwhile are counted as dro
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import threading
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from fer_desktop.datatypes import FrameResult, PipelineStats
+from fer_desktop.datatypes import PipelineStats
 
 
 class PipelineState(enum.Enum):
@@ -75,6 +76,8 @@ class PipelineWorker(QObject):
                 source.close()
             self.finished.emit()
             return
+        for warning in getattr(engine, "warnings", ()):
+            self.error_occurred.emit(warning)  # shown, but the analysis runs on
         self.state_changed.emit(PipelineState.RUNNING)
         frames = dropped = 0
         fps = 0.0
@@ -107,8 +110,8 @@ class PipelineWorker(QObject):
                 s = result.stats
                 self.stats = PipelineStats(frames=frames, dropped=dropped, fps=fps,
                                            detect_ms=s.detect_ms, classify_ms=s.classify_ms,
-                                           total_ms=s.total_ms)
-                self.result_ready.emit(FrameResult(result.frame, result.faces, self.stats))
+                                           total_ms=s.total_ms, ocr_ms=s.ocr_ms)
+                self.result_ready.emit(dataclasses.replace(result, stats=self.stats))
                 spare = min_dt - (time.monotonic() - t_start)
                 if spare > 0:
                     self._stop.wait(spare)

@@ -53,7 +53,10 @@ class FrameAggregate:
 def aggregate_frame(
     frame_index: int, time_s: float, wall_time: float, observations: Sequence[Observation]
 ) -> FrameAggregate:
-    """Count the faces of one frame per smoothed expression and average their probabilities."""
+    """Count the faces of one frame per smoothed expression and average their probabilities.
+
+    Camera-off rows (participants without a face) are not faces and are left out."""
+    observations = [o for o in observations if o.camera_on]
     n = len(EMOTIONS)
     counts = [0] * n
     sums = [0.0] * n

@@ -11,7 +11,7 @@ from typing import Literal
 
 from fer_desktop.labels import EMOTIONS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: observations.camera_on (files of version 1 are upgraded on open)
 #: ``PRAGMA application_id`` of a session file ("FERs").
 APPLICATION_ID = 0x46455273
 SUFFIX = ".sqlite"
@@ -25,7 +25,7 @@ _S = [f"s_{e}" for e in EMOTIONS]
 _N = [f"n_{e}" for e in EMOTIONS]
 _M = [f"mean_{e}" for e in EMOTIONS]
 OBS_COLS = ["session_key", "frame_index", "time_s", "wall_time", "source", "student_id",
-            "x", "y", "w", "h", "score", *_P, *_S]
+            "x", "y", "w", "h", "score", *_P, *_S, "camera_on"]
 FRAME_COLS = ["session_key", "frame_index", "time_s", "wall_time", "faces", *_N, *_M]
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,7 +55,8 @@ CREATE TABLE observations (
     student_id INTEGER NOT NULL,
     x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL,
     score REAL NOT NULL,
-    {", ".join(f"{c} REAL NOT NULL" for c in _P + _S)}
+    {", ".join(f"{c} REAL NOT NULL" for c in _P + _S)},
+    camera_on INTEGER NOT NULL DEFAULT 1 CHECK (camera_on IN (0, 1))
 );
 CREATE TABLE frames (
     session_key INTEGER NOT NULL REFERENCES sessions(key),
@@ -124,6 +125,8 @@ def connect(path: Path, *, new: bool = False) -> sqlite3.Connection:
         if not new:
             check_schema(conn, path)
         conn.execute("PRAGMA busy_timeout = 2000")
+        if not new:
+            _upgrade(conn)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise StoreError(f"Cannot use WAL journaling for {path} (got {mode}).")
@@ -157,6 +160,23 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
             f"{path} was written by a newer fer_desktop (schema {version[0]}, this one reads "
             f"{SCHEMA_VERSION}); update fer_desktop to open it."
         )
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a session file of an older schema to this one (in one transaction)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(observations)")}
+    if "camera_on" in columns:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE observations ADD COLUMN camera_on INTEGER NOT NULL DEFAULT 1 "
+                     "CHECK (camera_on IN (0, 1))")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                     (str(SCHEMA_VERSION),))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def create_file(path: Path) -> None:

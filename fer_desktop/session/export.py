@@ -23,6 +23,10 @@ TIME_DECIMALS = 3
 PROB_DECIMALS = 4
 #: Default cap on the gap between two sightings of a student that still counts as "seen".
 DEFAULT_MAX_GAP_S = 2.0
+#: ``expression`` of a row for a participant who is present with the camera off (gallery
+#: tile without a face); such rows have no confidence and no probabilities.
+CAMERA_OFF = "camera_off"
+_ZEROS = (0.0,) * len(EMOTIONS)
 
 
 class ExportError(Exception):
@@ -43,6 +47,7 @@ class Observation:
     box: BBox
     probs: tuple[float, ...]  # raw probabilities of this frame, EMOTIONS order
     smoothed: tuple[float, ...]  # smoothed per student, EMOTIONS order
+    camera_on: bool = True  # False: a gallery tile without a face (probabilities all 0)
 
     def __post_init__(self) -> None:
         for name in ("probs", "smoothed"):
@@ -57,13 +62,13 @@ class Observation:
 
     @property
     def expression(self) -> str:
-        """Name of the smoothed expression."""
-        return EMOTIONS[self.expression_index]
+        """Name of the smoothed expression (:data:`CAMERA_OFF` for a camera-off row)."""
+        return EMOTIONS[self.expression_index] if self.camera_on else CAMERA_OFF
 
     @property
     def confidence(self) -> float:
-        """Smoothed probability of the expression."""
-        return float(max(self.smoothed))
+        """Smoothed probability of the expression (0 for a camera-off row)."""
+        return float(max(self.smoothed)) if self.camera_on else 0.0
 
 
 def _fmt(value: float, decimals: int) -> str:
@@ -86,7 +91,7 @@ Getter = Callable[[Observation], str]
 
 
 def _prob_getter(i: int) -> Getter:
-    return lambda o: _fmt(o.probs[i], PROB_DECIMALS)
+    return lambda o: _fmt(o.probs[i], PROB_DECIMALS) if o.camera_on else ""
 
 
 #: The long CSV: one row per face per frame. The order here is the column order of the file.
@@ -103,7 +108,7 @@ LONG_SCHEMA: list[tuple[str, Getter]] = [
     ("w", lambda o: str(o.box.w)),
     ("h", lambda o: str(o.box.h)),
     ("expression", lambda o: o.expression),
-    ("confidence", lambda o: _fmt(o.confidence, PROB_DECIMALS)),
+    ("confidence", lambda o: _fmt(o.confidence, PROB_DECIMALS) if o.camera_on else ""),
     *[(f"p_{name}", _prob_getter(i)) for i, name in enumerate(EMOTIONS)],
 ]
 LONG_COLUMNS: tuple[str, ...] = tuple(name for name, _ in LONG_SCHEMA)
@@ -119,6 +124,7 @@ class StudentSummary:
     shares: tuple[float, ...]  # share of observations per smoothed expression, EMOTIONS order
     most_frequent: str
     observations: int
+    seconds_camera_off: float = 0.0
 
 
 SummaryGetter = Callable[[StudentSummary], str]
@@ -133,6 +139,7 @@ SUMMARY_SCHEMA: list[tuple[str, SummaryGetter]] = [
     ("student_id", lambda s: str(s.student_id)),
     ("student_name", lambda s: s.student_name),
     ("seconds_seen", lambda s: _fmt(s.seconds_seen, TIME_DECIMALS)),
+    ("seconds_camera_off", lambda s: _fmt(s.seconds_camera_off, TIME_DECIMALS)),
     *[(f"share_{name}", _share_getter(i)) for i, name in enumerate(EMOTIONS)],
     ("most_frequent", lambda s: s.most_frequent),
     ("observations", lambda s: str(s.observations)),
@@ -157,6 +164,11 @@ def observations_from_result(
     """
     frame = result.frame
     label = frame.source_id if source is None else source
+    off = [
+        Observation(session_id, label, frame.index, frame.timestamp - t0, frame.wall_time,
+                    c.student_id, c.student_name, c.box, _ZEROS, _ZEROS, camera_on=False)
+        for c in result.camera_off
+    ]
     return [
         Observation(
             session_id=session_id,
@@ -171,7 +183,7 @@ def observations_from_result(
             smoothed=tuple(float(p) for p in np.asarray(face.smoothed).ravel()),
         )
         for face in result.faces
-    ]
+    ] + off
 
 
 def summarize(
@@ -185,28 +197,38 @@ def summarize(
     consecutive frame times of the whole session, capped likewise; 0 for a one-frame session).
     Shares count observations by smoothed expression and sum to 1; ``most_frequent`` takes the
     first class in EMOTIONS order on a tie; the name is the last non-empty one seen.
+    ``seconds_camera_off`` counts camera-off rows the same way as ``seconds_seen`` counts
+    faces; a student seen only with the camera off has shares of 0 and no ``most_frequent``.
     """
     rows = list(observations)
     times = sorted({o.time_s for o in rows})
     steps = [b - a for a, b in zip(times, times[1:], strict=False)]
     frame_interval = min(median(steps), max_gap_s) if steps else 0.0
+
+    def seconds(obs: list[Observation]) -> float:
+        if not obs:
+            return 0.0
+        gaps = [min(b.time_s - a.time_s, max_gap_s) for a, b in zip(obs, obs[1:], strict=False)]
+        return sum(gaps) + frame_interval
+
     by_student: dict[int, list[Observation]] = {}
     for obs in rows:
         by_student.setdefault(obs.student_id, []).append(obs)
     summaries = []
     for student_id in sorted(by_student):
-        seen = sorted(by_student[student_id], key=lambda o: o.time_s)
-        gaps = [min(b.time_s - a.time_s, max_gap_s) for a, b in zip(seen, seen[1:], strict=False)]
+        rows_of = sorted(by_student[student_id], key=lambda o: o.time_s)
+        seen = [o for o in rows_of if o.camera_on]
         counts = np.bincount([o.expression_index for o in seen], minlength=len(EMOTIONS))
-        names = [o.student_name for o in seen if o.student_name]
+        names = [o.student_name for o in rows_of if o.student_name]
         summaries.append(
             StudentSummary(
                 student_id=student_id,
                 student_name=names[-1] if names else "",
-                seconds_seen=sum(gaps) + frame_interval,
-                shares=tuple(float(c) / len(seen) for c in counts),
-                most_frequent=EMOTIONS[int(np.argmax(counts))],
+                seconds_seen=seconds(seen),
+                shares=tuple(float(c) / max(1, len(seen)) for c in counts),
+                most_frequent=EMOTIONS[int(np.argmax(counts))] if seen else "",
                 observations=len(seen),
+                seconds_camera_off=seconds([o for o in rows_of if not o.camera_on]),
             )
         )
     return summaries
@@ -268,11 +290,16 @@ def write_summary_csv(
 
 
 def _row_to_observation(row: dict[str, str]) -> Observation:
+    box = BBox(int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
+    if row["expression"] == CAMERA_OFF:
+        return Observation(row["session_id"], row["source"], int(row["frame_index"]),
+                           float(row["time_s"]), parse_timestamp(row["timestamp"]),
+                           int(row["student_id"]), row["student_name"], box, _ZEROS, _ZEROS,
+                           camera_on=False)
     expression = EMOTIONS.index(row["expression"])
     confidence = float(row["confidence"])
     # The CSV keeps only the smoothed winner: rebuild a vector with the same argmax and max.
     smoothed = tuple(confidence if i == expression else 0.0 for i in range(len(EMOTIONS)))
-    box = BBox(int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
     return Observation(
         session_id=row["session_id"],
         source=row["source"],

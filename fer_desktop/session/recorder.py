@@ -32,6 +32,9 @@ class StudentState:
     expression: int = 6
     confidence: float = 0.0
     negative_since: float | None = None
+    camera_off: bool = False  # last seen as a gallery tile without a face
+    seconds_camera_off: float = 0.0
+    last_present: float = 0.0  # last frame with the face or the camera-off tile
 
     @property
     def label(self) -> str:
@@ -68,7 +71,8 @@ class SessionRecorder:
     def add(self, result: FrameResult) -> None:
         frame = result.frame
         self.add_faces(frame.timestamp, frame.wall_time,
-                       [(f.student_id, f.student_name, f.smoothed) for f in result.faces])
+                       [(f.student_id, f.student_name, f.smoothed) for f in result.faces],
+                       [(c.student_id, c.student_name) for c in result.camera_off])
 
     def add_observations(self, observations) -> None:
         """Replay saved observations (session review), grouped by frame in time order."""
@@ -77,15 +81,22 @@ class SessionRecorder:
         for o in observations:
             k = (o.frame_index, o.time_s)
             if key is not None and k != key and frame:
-                self.add_faces(key[1], frame[0][3], [f[:3] for f in frame])
+                self._replay(key[1], frame)
                 frame = []
             key = k
-            frame.append((o.student_id, o.student_name, np.asarray(o.smoothed), o.wall_time))
+            frame.append(o)
         if frame:
-            self.add_faces(key[1], frame[0][3], [f[:3] for f in frame])
+            self._replay(key[1], frame)
 
-    def add_faces(self, timestamp: float, wall_time: float, faces) -> None:
-        """One analysed frame: ``faces`` is a list of (student_id, name, smoothed probs)."""
+    def _replay(self, t: float, frame: list) -> None:
+        self.add_faces(t, frame[0].wall_time,
+                       [(o.student_id, o.student_name, np.asarray(o.smoothed))
+                        for o in frame if o.camera_on],
+                       [(o.student_id, o.student_name) for o in frame if not o.camera_on])
+
+    def add_faces(self, timestamp: float, wall_time: float, faces, camera_off=()) -> None:
+        """One analysed frame: ``faces`` is a list of (student_id, name, smoothed probs),
+        ``camera_off`` of (student_id, name) for participants present without a face."""
         if self.t0 is None:
             self.t0, self.wall0 = timestamp, wall_time - 0.0
         t = timestamp - self.t0
@@ -94,12 +105,17 @@ class SessionRecorder:
         self.now = t
         b = self.bin_of(t)
         self.n_bins = max(self.n_bins, b + 1)
+        for student_id, name in camera_off:
+            st = self._student(student_id, name, t)
+            st.camera_off = True
+            st.seconds_camera_off += dt
+            st.last_present = t
+            if name and not st.name:
+                st.name = name
         for student_id, name, smoothed in faces:
-            st = self.students.get(student_id)
-            if st is None:
-                st = StudentState(student_id, name, first_seen=t)
-                self.students[student_id] = st
-                self._add_row(student_id)
+            st = self._student(student_id, name, t)
+            st.camera_off = False
+            st.last_present = t
             k = int(np.argmax(smoothed))
             st.last_seen, st.expression = t, k
             st.confidence = float(smoothed[k])
@@ -114,6 +130,14 @@ class SessionRecorder:
             self.mood[b, MOOD_OF[k]] += 1
             self.timeline[self.row_of[student_id], b] = k
 
+    def _student(self, student_id: int, name: str, t: float) -> StudentState:
+        st = self.students.get(student_id)
+        if st is None:
+            st = StudentState(student_id, name, first_seen=t, last_seen=t)
+            self.students[student_id] = st
+            self._add_row(student_id)
+        return st
+
     def _add_row(self, sid: int) -> None:
         self.row_of[sid] = self.timeline.shape[0]
         self.timeline = np.vstack([self.timeline, np.full((1, self.max_bins), -1, np.int8)])
@@ -125,6 +149,8 @@ class SessionRecorder:
     def attention(self, st: StudentState) -> str:
         """Why this student may need attention, or '' (thresholds in AttentionRules)."""
         if self.now - st.last_seen >= self.rules.missing_s:
+            if st.camera_off and self.now - st.last_present < self.rules.missing_s:
+                return f"camera off for {int(self.now - st.last_seen)} s"
             return f"face not seen for {int(self.now - st.last_seen)} s"
         if st.negative_since is not None and st.last_seen - st.negative_since >= (
                 self.rules.negative_s):

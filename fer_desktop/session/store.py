@@ -303,7 +303,7 @@ class SessionStore:
                 self._key, agg.frame_index, float(o.time_s), _finite(o.wall_time),
                 None if o.source == self.source else o.source, int(o.student_id),
                 int(b.x), int(b.y), int(b.w), int(b.h), float(b.score),
-                *map(float, o.probs), *map(float, o.smoothed)))
+                *map(float, o.probs), *map(float, o.smoothed), int(o.camera_on)))
             known = self._names.get(o.student_id)
             if known is None or (o.student_name and o.student_name != known):
                 self._names[o.student_id] = o.student_name
@@ -415,7 +415,8 @@ class SessionStore:
                 frame_index=frame_index, time_s=time_s, wall_time=wall_time,
                 student_id=sid, student_name=names.get(sid, ""),
                 box=BBox(x, y, w, h, score),
-                probs=tuple(row[10:10 + n]), smoothed=tuple(row[10 + n:]))
+                probs=tuple(row[10:10 + n]), smoothed=tuple(row[10 + n:10 + 2 * n]),
+                camera_on=bool(row[10 + 2 * n]))
 
     def observations(self) -> list[Observation]:
         """All observations (see :meth:`iter_observations`)."""

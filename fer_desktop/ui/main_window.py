@@ -165,13 +165,20 @@ class MainWindow(QMainWindow):
         if self.engine_factory_override is not None:
             return self.engine_factory_override
         models, detector = self.models_dir, self.settings.detector
+        # Tiles and names belong to galleries (screen, recorded class), not to a webcam.
+        names = self.settings.read_names and self.settings.source != "webcam"
 
         def make():
             from fer_desktop.vision.classifier import EmotionClassifier
             from fer_desktop.vision.detector import make_detector
             from fer_desktop.vision.engine import AnalysisEngine
+            from fer_desktop.vision.identity import make_gallery
 
-            return AnalysisEngine(make_detector(detector), EmotionClassifier.from_dir(models))
+            gallery, warning = make_gallery(names)
+            engine = AnalysisEngine(make_detector(detector), EmotionClassifier.from_dir(models),
+                                    gallery=gallery)
+            engine.warnings += [warning] if warning else []
+            return engine
 
         return make
 

@@ -34,6 +34,8 @@ class SettingsDialog(QDialog):
         self.detector.addItem("Haar cascade (OpenCV)", "haar")
         self.detector.setCurrentIndex(max(0, self.detector.findData(settings.detector)))
         self.webcam = QSpinBox(minimum=0, maximum=16, value=settings.webcam_index)
+        self.names = QCheckBox("Read participant names in gallery tiles (Tesseract OCR)")
+        self.names.setChecked(settings.read_names)
         self.aggregate = QCheckBox("Aggregate only: class mood, no per-student data")
         self.aggregate.setChecked(settings.aggregate_only)
         form.addRow("Flag negative expressions after", self.negative)
@@ -41,6 +43,7 @@ class SettingsDialog(QDialog):
         form.addRow("Analyse at most", self.fps)
         form.addRow("Face detector", self.detector)
         form.addRow("Webcam index", self.webcam)
+        form.addRow(self.names)
         form.addRow(self.aggregate)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -52,4 +55,5 @@ class SettingsDialog(QDialog):
         return replace(self._settings, negative_s=float(self.negative.value()),
                        missing_s=float(self.missing.value()), max_fps=self.fps.value(),
                        detector=self.detector.currentData(), webcam_index=self.webcam.value(),
-                       aggregate_only=self.aggregate.isChecked())
+                       aggregate_only=self.aggregate.isChecked(),
+                       read_names=self.names.isChecked())

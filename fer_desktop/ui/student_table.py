@@ -59,12 +59,15 @@ class StudentTable(QTableWidget):
                 shares = st.shares()
                 expr = EMOTIONS[st.expression]
                 reason = rec.attention(st)
-                values = (expr, f"{st.confidence:.0%}", f"{shares[3]:.0%}", f"{shares[6]:.0%}",
+                shown = "camera off" if st.camera_off else expr
+                conf = "" if st.camera_off else f"{st.confidence:.0%}"
+                values = (shown, conf, f"{shares[3]:.0%}", f"{shares[6]:.0%}",
                           f"{shares[_NEG_IDX].sum():.0%}", f"{int(st.seconds)} s",
                           f"⚠ {reason}" if reason else "")
                 for c, v in enumerate(values, start=1):
                     self.item(row, c).setText(v)
-                self.item(row, 1).setForeground(QBrush(qcolor(expr)))
+                self.item(row, 1).setForeground(
+                    QBrush(QColor(140, 140, 140) if st.camera_off else qcolor(expr)))
                 bg = QColor(255, 200, 120, 90) if reason else QColor(0, 0, 0, 0)
                 self.item(row, 7).setBackground(QBrush(bg))
         finally:

@@ -19,6 +19,7 @@ import numpy as np
 from fer_desktop.datatypes import BBox, FaceResult, Frame, FrameResult, PipelineStats
 from fer_desktop.vision.classifier import EmotionClassifier
 from fer_desktop.vision.detector import FaceDetector
+from fer_desktop.vision.identity import GalleryIdentities
 from fer_desktop.vision.preprocess import crop_face, to_gray
 from fer_desktop.vision.tracking import ExpressionSmoother, FaceTracker
 
@@ -39,8 +40,11 @@ class AnalysisEngine:
     """Turns frames into FrameResults; keeps tracker and smoothing state between frames."""
 
     def __init__(self, detector: FaceDetector, classifier: EmotionClassifier,
-                 config: EngineConfig | None = None, tracker: FaceTracker | None = None) -> None:
+                 config: EngineConfig | None = None, tracker: FaceTracker | None = None,
+                 gallery: GalleryIdentities | None = None) -> None:
         self.detector = detector
+        self.gallery = gallery
+        self.warnings: list[str] = []  # for the user (e.g. names cannot be read), not fatal
         self.classifier = classifier
         self.config = config or EngineConfig()
         self.tracker = tracker or FaceTracker()
@@ -49,6 +53,8 @@ class AnalysisEngine:
         self._last_thumb: np.ndarray | None = None
         self._boxes: list[BBox] = []
         self._ids: list[int] = []
+        self._names: list[str] = []
+        self._camera_off: tuple = ()
         self._frames = 0
         self._t_prev: float | None = None
         self._fps = 0.0
@@ -58,7 +64,9 @@ class AnalysisEngine:
         self.tracker.reset()
         self.smoother = ExpressionSmoother(self.config.smoothing_tau_s)
         self._last_detect_t = self._last_thumb = self._t_prev = None
-        self._boxes, self._ids = [], []
+        self._boxes, self._ids, self._names, self._camera_off = [], [], [], ()
+        if self.gallery is not None:
+            self.gallery.reset()
 
     def _changed(self, gray: np.ndarray) -> bool:
         thumb = cv2.resize(gray, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
@@ -75,15 +83,25 @@ class AnalysisEngine:
         gray = to_gray(image)
         now = frame.timestamp
         changed = self._changed(gray)
+        if not changed and self.gallery is not None:
+            changed = self.gallery.tiles_changed(gray)
         due = (self._last_detect_t is None or now - self._last_detect_t
                >= self.config.detect_interval_s or now < self._last_detect_t)
-        detect_ms = 0.0
+        detect_ms = ocr_ms = 0.0
         if force_detect or due or changed:
             td = time.perf_counter()
             boxes = self.detector.detect(gray)
             detect_ms = (time.perf_counter() - td) * 1000
             self._boxes = boxes
             self._ids = self.tracker.update(boxes, now)
+            self._names = [""] * len(boxes)
+            if self.gallery is not None:
+                colour = image.ndim == 3 and image.shape[2] in (3, 4)
+                image_bgr = image[..., :3] if colour else cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+                found = self.gallery.update(image_bgr, gray, boxes, self._ids,
+                                            self.tracker, now)
+                self._ids, self._names = found.ids, found.names
+                self._camera_off, ocr_ms = found.camera_off, found.ocr_ms
             self._last_detect_t = now
             self.detections += 1
         tc = time.perf_counter()
@@ -91,10 +109,9 @@ class AnalysisEngine:
         probs = self.classifier.predict_batch(crops)
         classify_ms = (time.perf_counter() - tc) * 1000
         faces = []
-        for b, sid, p in zip(self._boxes, self._ids, probs, strict=True):
-            track = self.tracker.tracks.get(sid)
+        for b, sid, name, p in zip(self._boxes, self._ids, self._names, probs, strict=True):
             smoothed = self.smoother.update(sid, p, now)
-            faces.append(FaceResult(b, sid, p, smoothed, track.name if track else ""))
+            faces.append(FaceResult(b, sid, p, smoothed, name))
         self._frames += 1
         if self._t_prev is not None and now > self._t_prev:
             inst = 1.0 / (now - self._t_prev)
@@ -102,5 +119,5 @@ class AnalysisEngine:
         self._t_prev = now
         stats = PipelineStats(frames=self._frames, fps=self._fps, detect_ms=detect_ms,
                               classify_ms=classify_ms,
-                              total_ms=(time.perf_counter() - t0) * 1000)
-        return FrameResult(frame, tuple(faces), stats)
+                              total_ms=(time.perf_counter() - t0) * 1000, ocr_ms=ocr_ms)
+        return FrameResult(frame, tuple(faces), stats, self._camera_off)

@@ -65,7 +65,14 @@ def similarity(read: str, known: str, truncated: bool = False) -> float:
         b = b[:len(a)]
     if re.sub(r"\D", "", a) != re.sub(r"\D", "", b):
         return 0.0
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    score = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    words_a, words_b = a.split(), b.split()
+    if not truncated and len(words_a) < len(words_b):
+        # OCR lost a whole word ("Dmitri" for "Dmitri Ivanov"): compare with as many words
+        # of the known name, a little below a full match so that an exact name still wins
+        head = " ".join(words_b[:len(words_a)])
+        score = max(score, 0.95 * difflib.SequenceMatcher(None, a, head, autojunk=False).ratio())
+    return score
 
 
 class NameMatcher:

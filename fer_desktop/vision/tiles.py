@@ -164,6 +164,9 @@ def find_tiles(image_bgr: np.ndarray, tol: int = 3, min_side: int = 24,
         max_aspect: largest width/height of a tile (title and tool bars are long and flat).
     """
     gray = image_bgr if image_bgr.ndim == 2 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    # A 5x5 median keeps straight tile edges where they are and flattens the noise that
+    # video compression leaves in the gaps (a recorded class is JPEG/MPEG, a screen is not).
+    gray = cv2.medianBlur(np.ascontiguousarray(gray), 5)
     bg = background_level(gray, tol=tol)
     if bg is None:
         return []

@@ -78,11 +78,31 @@ class FaceTracker:
             t.box, t.last_seen, t.hits = boxes[j], now, t.hits + 1
         for j, b in enumerate(boxes):
             if not ids[j]:
-                sid = self._next_id
-                self._next_id += 1
+                sid = self.new_id()
                 self.tracks[sid] = Track(sid, b, now, now)
                 ids[j] = sid
         return ids
+
+    def new_id(self) -> int:
+        """A fresh student id (for identities decided outside the tracker, e.g. by a name)."""
+        sid = self._next_id
+        self._next_id += 1
+        return sid
+
+    def relabel(self, old: list[int], new: list[int], boxes: list[BBox], now: float) -> None:
+        """Box ``k`` (tracked as ``old[k]``) is really student ``new[k]``: move the tracks.
+
+        Tracks moved away from a box and not given another are dropped (their box now shows
+        someone else); the student keeps the id and gets a track again when seen.
+        """
+        before = {sid: self.tracks[sid] for sid in set(old) | set(new) if sid in self.tracks}
+        for sid in set(old) - set(new):
+            self.tracks.pop(sid, None)
+        for k, sid in enumerate(new):
+            prev = before.get(sid)
+            self.tracks[sid] = Track(sid, boxes[k], now, prev.first_seen if prev else now,
+                                     (prev.hits + 1) if prev else 1,
+                                     name=prev.name if prev else "")
 
     def _expire(self, now: float) -> None:
         for sid in [s for s, t in self.tracks.items() if now - t.last_seen > self.max_missing_s]:

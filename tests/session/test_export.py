@@ -152,7 +152,7 @@ def test_summary_shares_and_seconds_seen(tmp_path: Path) -> None:
     rows = read_rows(path)
     assert rows[0] == list(SUMMARY_COLUMNS)
     assert rows[0] == [
-        "student_id", "student_name", "seconds_seen",
+        "student_id", "student_name", "seconds_seen", "seconds_camera_off",
         *[f"share_{name}" for name in EMOTIONS], "most_frequent", "observations",
     ]
     table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
@@ -274,3 +274,38 @@ def test_reading_a_foreign_csv_raises(tmp_path: Path) -> None:
         read_long_csv(path)
     with pytest.raises(ExportError, match="missing.csv"):
         read_long_csv(tmp_path / "missing.csv")
+
+
+def test_camera_off_rows_round_trip_and_count_in_summary(tmp_path: Path) -> None:
+    """A participant present with the camera off: own rows, time in the summary, no shares."""
+    from fer_desktop.datatypes import CameraOff, FaceResult, Frame, FrameResult
+    from fer_desktop.session.export import CAMERA_OFF, observations_from_result, summarize
+
+    happy = np.eye(7, dtype=np.float32)[3]
+    img = np.zeros((10, 10, 3), np.uint8)
+    obs = []
+    for i in range(10):  # 0.5 s apart; Bo turns the camera on at frame 6
+        faces = [FaceResult(BBox(0, 0, 5, 5), 1, happy, happy, "Ana")]
+        off = ()
+        if i < 6:
+            off = (CameraOff(2, "Bo", BBox(5, 5, 5, 5)),)
+        else:
+            faces.append(FaceResult(BBox(6, 6, 3, 3), 2, happy, happy, "Bo"))
+        result = FrameResult(Frame(img, i * 0.5, i, "screen"), tuple(faces), camera_off=off)
+        obs += observations_from_result(result, "s1")
+    path = write_long_csv(tmp_path / "long.csv", obs)
+    rows = read_rows(path)
+    off_rows = [r for r in rows[1:] if r[LONG_COLUMNS.index("expression")] == CAMERA_OFF]
+    assert len(off_rows) == 6
+    assert all(r[LONG_COLUMNS.index("confidence")] == "" for r in off_rows)
+    assert all(r[LONG_COLUMNS.index("p_happy")] == "" for r in off_rows)
+    back = read_long_csv(path)
+    assert [o.camera_on for o in back] == [o.camera_on for o in obs]
+    ana, bo = summarize(back)
+    assert ana.seconds_camera_off == 0 and ana.seconds_seen == pytest.approx(5.0)
+    assert bo.student_name == "Bo" and bo.observations == 4
+    assert bo.seconds_camera_off == pytest.approx(3.0)  # frames 0-5: 6 x 0.5 s
+    assert bo.seconds_seen == pytest.approx(2.0)  # frames 6-9
+    assert bo.shares[3] == 1.0 and bo.most_frequent == "happy"
+    only_off = summarize([o for o in back if not o.camera_on])
+    assert only_off[0].most_frequent == "" and sum(only_off[0].shares) == 0

@@ -18,6 +18,7 @@ from fer_desktop.datatypes import BBox, FaceResult, Frame, FrameResult
 from fer_desktop.labels import EMOTIONS
 from fer_desktop.session import cli
 from fer_desktop.session.aggregate import FRAME_COLUMNS
+from fer_desktop.session.db import SCHEMA_VERSION
 from fer_desktop.session.export import Observation, write_long_csv, write_summary_csv
 from fer_desktop.session.store import (
     FLUSH_INTERVAL_S,
@@ -175,7 +176,7 @@ def test_files_are_private_and_the_folder_is_0700(store) -> None:
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
-            "1",)
+            str(SCHEMA_VERSION),)
 
 
 def test_default_sessions_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -320,3 +321,36 @@ def test_killed_recording_loses_at_most_the_last_two_seconds(tmp_path: Path) -> 
     assert info.status == "finished" and info.recovered
     assert info.ended_at == max(saved)
     assert unfinished_sessions(folder) == []
+
+
+def test_camera_off_rows_are_stored_but_not_counted_as_faces(tmp_path: Path) -> None:
+    from fer_desktop.datatypes import CameraOff
+
+    store = SessionStore.create(tmp_path, "screen")
+    image = np.zeros((2, 2, 3), np.uint8)
+    face = FaceResult(BBox(1, 2, 3, 4), 1, np.eye(7)[3], np.eye(7)[3], "Ana")
+    off = (CameraOff(2, "Bo", BBox(10, 10, 40, 30)),)
+    store.add_result(FrameResult(Frame(image, 0.0, 0, "screen", WALL0), (face,), camera_off=off))
+    store.close()
+    with SessionStore.open(store.path) as review:
+        back = review.observations()
+        assert [(o.student_name, o.camera_on, o.expression) for o in back] == [
+            ("Ana", True, "happy"), ("Bo", False, "camera_off")]
+        assert review.frames()[0].faces == 1
+
+
+def test_a_version_1_file_is_upgraded_on_open(tmp_path: Path) -> None:
+    store = SessionStore.create(tmp_path, "screen")
+    store.add(make_observations(store.session_id, frames=2))
+    store.close()
+    with sqlite3.connect(store.path) as conn:  # turn it back into a schema-1 file
+        conn.execute("ALTER TABLE observations DROP COLUMN camera_on")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    with SessionStore.open(store.path) as review:
+        back = review.observations()
+    assert len(back) == 6 and all(o.camera_on for o in back)
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            "2",)
+    conn.close()
