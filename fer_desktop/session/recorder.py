@@ -13,6 +13,9 @@ from fer_desktop.labels import EMOTIONS
 NEGATIVE = frozenset({"angry", "disgust", "fear", "sad"})
 POSITIVE = frozenset({"happy", "surprise"})
 MOOD_OF = np.array([2 if e in POSITIVE else 0 if e in NEGATIVE else 1 for e in EMOTIONS])
+#: Timeline value of a bin in which the student was present with the camera off (-1: absent,
+#: 0..6: the expression).
+CAMERA_OFF_BIN = len(EMOTIONS)
 
 
 @dataclass
@@ -112,6 +115,9 @@ class SessionRecorder:
             st.last_present = t
             if name and not st.name:
                 st.name = name
+            row = self.row_of[student_id]
+            if self.timeline[row, b] < 0:
+                self.timeline[row, b] = CAMERA_OFF_BIN
         for student_id, name, smoothed in faces:
             st = self._student(student_id, name, t)
             st.camera_off = False
@@ -141,6 +147,32 @@ class SessionRecorder:
     def _add_row(self, sid: int) -> None:
         self.row_of[sid] = self.timeline.shape[0]
         self.timeline = np.vstack([self.timeline, np.full((1, self.max_bins), -1, np.int8)])
+
+    def merge(self, keep: int, other: int) -> None:
+        """Student ``other`` is really ``keep`` (the teacher merged them): one row, summed."""
+        b = self.students.pop(other, None)
+        if b is None or keep == other:
+            return
+        a = self.students.get(keep)
+        if a is None:  # nothing under ``keep`` yet: ``other`` simply takes that id
+            b.student_id = keep
+            self.students[keep] = b
+            self.row_of[keep] = self.row_of.pop(other)
+            return
+        a.seconds += b.seconds
+        a.seconds_camera_off += b.seconds_camera_off
+        a.counts = a.counts + b.counts
+        a.first_seen = min(a.first_seen, b.first_seen)
+        a.last_present = max(a.last_present, b.last_present)
+        if b.last_seen > a.last_seen:
+            a.last_seen, a.expression, a.confidence = b.last_seen, b.expression, b.confidence
+            a.negative_since, a.camera_off = b.negative_since, b.camera_off
+        a.name = a.name or b.name
+        ra, rb = self.row_of[keep], self.row_of.pop(other)
+        empty = self.timeline[ra] < 0
+        self.timeline[ra, empty] = self.timeline[rb, empty]
+        self.timeline = np.delete(self.timeline, rb, axis=0)
+        self.row_of = {sid: r - (r > rb) for sid, r in self.row_of.items()}
 
     def rename(self, student_id: int, name: str) -> None:
         if student_id in self.students:

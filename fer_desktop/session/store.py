@@ -320,6 +320,38 @@ class SessionStore:
         self._renames[int(student_id)] = (clean, time.time())
         self.flush()
 
+    def merge_students(self, keep: int, other: int) -> None:
+        """Rows of student ``other`` become ``keep``'s (one person seen as two) and commit.
+
+        ``keep`` keeps its name (the teacher's, else the pipeline's), or takes ``other``'s
+        when it has none.
+        """
+        if self.aggregate_only:
+            raise ValueError("an aggregate-only session keeps no students to merge")
+        keep, other = int(keep), int(other)
+        if keep == other:
+            return
+        self.flush()
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE observations SET student_id = ? WHERE session_key = ? AND "
+                       "student_id = ?", (keep, self._key, other))
+            db.execute(
+                "INSERT INTO students (session_key, student_id, name, display_name, renamed_at) "
+                "SELECT ?, ?, name, display_name, renamed_at FROM students "
+                "WHERE session_key = ? AND student_id = ? "
+                "ON CONFLICT DO UPDATE SET "
+                "name = CASE WHEN students.name = '' THEN excluded.name ELSE students.name END, "
+                "display_name = COALESCE(students.display_name, excluded.display_name)",
+                (self._key, keep, self._key, other))
+            db.execute("DELETE FROM students WHERE session_key = ? AND student_id = ?",
+                       (self._key, other))
+
+        self._write(work)
+        name = self._names.pop(other, "")
+        if not self._names.get(keep):
+            self._names[keep] = name
+
     def _write(self, work: Any) -> None:
         db = self._db()
         try:

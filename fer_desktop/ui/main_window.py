@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -28,8 +29,6 @@ from fer_desktop.ui.video_view import VideoView
 
 
 def _renamed(obs, name: str):
-    from dataclasses import replace
-
     return replace(obs, student_name=name)
 
 
@@ -48,6 +47,7 @@ class MainWindow(QMainWindow):
         self.controller = PipelineController(self)
         self.recorder = self._new_recorder()
         self.names: dict[int, str] = {}
+        self.aliases: dict[int, int] = {}  # merged student id -> the id it was merged into
         self.store = None  # SessionStore of the running session
         self.last_session_path: Path | None = None
         self.sessions_dir = None  # default_sessions_dir() unless set (tests)
@@ -112,6 +112,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_quit)
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addActions([self.act_start, self.act_pause, self.act_stop, self.act_region])
+        self.act_merge = QAction("&Merge selected students", self,
+                                 shortcut=QKeySequence("Ctrl+M"),
+                                 triggered=self.merge_selected)
+        self.act_merge.setToolTip("One person seen as two (e.g. after leaving and rejoining): "
+                                  "keep the first selected and add the others to it")
+        students_menu = self.menuBar().addMenu("St&udents")
+        students_menu.addAction(self.act_merge)
+        self.table.addAction(self.act_merge)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.menuBar().addMenu("&Help").addAction(self.act_about)
 
         tb = QToolBar("Main")
@@ -194,6 +203,7 @@ class MainWindow(QMainWindow):
                 return
         self.recorder = self._new_recorder()
         self.names.clear()
+        self.aliases.clear()
         self.table.reset()
         self.timelines.clear()
         self._open_store()
@@ -335,6 +345,7 @@ class MainWindow(QMainWindow):
             return
         self.recorder = self._new_recorder()
         self.names.clear()
+        self.aliases.clear()
         self.table.reset()
         self.timelines.clear()
         self.recorder.add_observations(obs)
@@ -393,6 +404,8 @@ class MainWindow(QMainWindow):
     def _on_result_ready(self, result: FrameResult) -> None:
         if not self.controller.running:  # a queued result that arrived after Stop
             return
+        if self.aliases:
+            result = _apply_aliases(result, self.aliases)
         self.recorder.add(result)
         if self.store is not None:
             self.store.add_result(result)
@@ -428,6 +441,42 @@ class MainWindow(QMainWindow):
         self.recorder.rename(student_id, name)
         self.video.names = dict(self.names)
 
+    def merge_selected(self) -> None:
+        ids = self.table.selected_ids()
+        if len(ids) < 2:
+            self.statusBar().showMessage(
+                "Select two or more students in the list (Ctrl+click) to merge them.", 8000)
+            return
+        self.merge_students(ids[0], ids[1:])
+
+    def merge_students(self, keep: int, others: list[int]) -> None:
+        """The students ``others`` are ``keep``: one row everywhere, exports included."""
+        from fer_desktop.session.store import SessionStore, StoreError
+
+        others = [o for o in others if o != keep]
+        for other in others:
+            self.aliases[other] = keep
+            self.aliases.update({k: keep for k, v in self.aliases.items() if v == other})
+            self.recorder.merge(keep, other)
+            if other in self.names:
+                self.names.setdefault(keep, self.names.pop(other))
+        try:
+            if self.store is not None:
+                for other in others:
+                    self.store.merge_students(keep, other)
+            elif self.last_session_path is not None and not self.settings.aggregate_only:
+                with SessionStore.open(self.last_session_path) as saved:
+                    for other in others:
+                        saved.merge_students(keep, other)
+        except (StoreError, ValueError) as exc:
+            self._show_store_problem(str(exc))
+        self.video.names = dict(self.names)
+        self.table.reset()
+        self._refresh_panels()
+        self.statusBar().showMessage(
+            f"Merged {len(others)} student(s) into {self.recorder.students[keep].label}"
+            if keep in self.recorder.students else "Merged", 8000)
+
     def _on_source_changed(self) -> None:
         self.settings.source = self.source_box.currentData()
         self._save_settings()
@@ -462,3 +511,13 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("splitter", self.splitter.saveState())
         self._save_settings()
         super().closeEvent(event)
+
+
+def _apply_aliases(result: FrameResult, aliases: dict[int, int]) -> FrameResult:
+    """The result with merged students under the id they were merged into (and the name of
+    that student: the merged one's name as read is dropped, so it cannot rename it)."""
+    faces = tuple(replace(f, student_id=aliases[f.student_id], student_name="")
+                  if f.student_id in aliases else f for f in result.faces)
+    off = tuple(replace(c, student_id=aliases[c.student_id], student_name="")
+                if c.student_id in aliases else c for c in result.camera_off)
+    return replace(result, faces=faces, camera_off=off)

@@ -24,6 +24,7 @@ class StudentTable(QTableWidget):
         self.setHorizontalHeaderLabels(COLUMNS)
         self.verticalHeader().setVisible(False)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                              | QAbstractItemView.EditTrigger.EditKeyPressed)
         hh = self.horizontalHeader()
@@ -33,6 +34,11 @@ class StudentTable(QTableWidget):
         self._rows: dict[int, int] = {}
         self._updating = False
         self.itemChanged.connect(self._on_item_changed)
+
+    def selected_ids(self) -> list[int]:
+        """Student ids of the selected rows, in the order of the list."""
+        rows = sorted({i.row() for i in self.selectedIndexes()})
+        return [int(self.item(r, 0).data(Qt.ItemDataRole.UserRole)) for r in rows]
 
     def row_of(self, student_id: int) -> int | None:
         return self._rows.get(student_id)

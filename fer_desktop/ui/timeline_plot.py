@@ -15,7 +15,9 @@ from fer_desktop.labels import EMOTIONS
 from fer_desktop.session.recorder import SessionRecorder
 from fer_desktop.vision.overlay import COLORS
 
-_LUT = np.array([[40, 40, 40]] + [list(COLORS[e][::-1]) for e in EMOTIONS], np.uint8)
+# row value + 1 -> colour: absent, the seven expressions, camera off (recorder.CAMERA_OFF_BIN)
+_LUT = np.array([[40, 40, 40]] + [list(COLORS[e][::-1]) for e in EMOTIONS] + [[75, 80, 110]],
+                np.uint8)
 
 
 class TimelinePanel(QWidget):
@@ -39,7 +41,7 @@ class TimelinePanel(QWidget):
             c.setClipToView(True)
             self.curves.append(c)
         self.students = self.glw.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem()})
-        self.students.setTitle("Students (colour = expression)")
+        self.students.setTitle("Students (colour = expression; slate = camera off)")
         self.students.invertY(True)
         self.students.setXLink(self.mood)
         self.image = pg.ImageItem(axisOrder="row-major")

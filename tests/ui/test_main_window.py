@@ -166,3 +166,46 @@ def test_unfinished_session_is_offered_for_recovery(window, tmp_path, monkeypatc
     assert asked and "not closed properly" in asked[0]
     assert len(window.recorder.students) >= 7
     assert [s.status for s in list_sessions(folder)] == ["finished"]
+
+
+def test_names_camera_off_and_merge_in_the_window(window, qtbot, data_dir, tmp_path):
+    """Names read from the gallery fill the list, the camera-off participant is listed as
+    present, and merging two students leaves one row, in the session file too."""
+    from fer_desktop.session.store import SessionStore
+
+    faces, labels = load_faces(data_dir, 6, seed=3)
+    names = ["Chloé Martin", "Alex 2", "Hugo Müller", "Rosa Díaz", "Ben Okafor", "Mia 3B"]
+    frames = [compose_gallery(faces, labels, rows=2, cols=3, size=(1280, 720), face_px=120,
+                              names=names, video_off=(4,), text_renderer="pil", seed=k)[0]
+              for k in range(10)]
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: frames[i % len(frames)], fps=10.0, realtime=True)
+    window.start()
+
+    def named() -> set[str]:
+        return {s.name for s in window.recorder.students.values()}
+
+    qtbot.waitUntil(lambda: len(named() & set(names)) >= 5, timeout=30000)
+    window._refresh_panels()
+    rows = {window.table.item(r, 0).text(): window.table.item(r, 1).text()
+            for r in range(window.table.rowCount())}
+    assert rows.get("Ben Okafor") == "camera off", rows
+    assert sum(n in rows for n in names) >= 5
+    # the teacher merges Alex 2 into Chloé Martin (say, one family's two devices)
+    by_name = {s.name: sid for sid, s in window.recorder.students.items()}
+    keep, other = by_name["Chloé Martin"], by_name["Alex 2"]
+    n_before = window.table.rowCount()
+    window.table.selectRow(window.table.row_of(keep))
+    window.table.setSelectionMode(window.table.SelectionMode.MultiSelection)
+    window.table.selectRow(window.table.row_of(other))
+    assert window.table.selected_ids() == sorted([keep, other],
+                                                 key=lambda s: window.table.row_of(s))
+    window.merge_students(keep, [other])
+    assert other not in window.recorder.students and window.table.rowCount() == n_before - 1
+    qtbot.wait(1500)  # more frames: Alex's face keeps coming under Chloé's id
+    window.stop()
+    assert other not in window.recorder.students
+    with SessionStore.open(window.last_session_path) as saved:
+        ids = {o.student_id for o in saved.observations()}
+        assert other not in ids and keep in ids
+        assert saved.students()[keep] == "Chloé Martin"
