@@ -35,6 +35,7 @@ from fer_desktop.train.data import DEFAULT_DATA_DIR  # noqa: E402
 from fer_desktop.vision.classifier import EmotionClassifier  # noqa: E402
 from fer_desktop.vision.detector import make_detector  # noqa: E402
 from fer_desktop.vision.engine import AnalysisEngine, EngineConfig  # noqa: E402
+from fer_desktop.vision.identity import make_gallery  # noqa: E402
 
 
 def make_stream(data_dir: Path, n: int) -> tuple[list[np.ndarray], list[list[BBox]]]:
@@ -52,9 +53,11 @@ def found(boxes: list[BBox], truth: list[BBox]) -> int:
     return sum(any(g.iou(b) > 0.3 for b in boxes) for g in truth)
 
 
-def run_ours(frames, truths, detector: str, models: Path, interval: float) -> dict:
+def run_ours(frames, truths, detector: str, models: Path, interval: float,
+             names: bool = False) -> dict:
+    gallery = make_gallery(True)[0] if names else None
     engine = AnalysisEngine(make_detector(detector), EmotionClassifier.from_dir(models),
-                            EngineConfig(detect_interval_s=interval))
+                            EngineConfig(detect_interval_s=interval), gallery=gallery)
     engine.process(Frame(frames[0], time.monotonic(), 0, "bench"))  # warm-up
     engine.reset()
     hits, det_ms, t0 = [], [], time.perf_counter()
@@ -101,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     for det in ("blazeface", "haar"):
         rows.append((f"fer_desktop ({det}, detect <= every 0.8 s)",
                      run_ours(frames, truths, det, args.models, 0.8)))
+    rows.append(("fer_desktop (blazeface, detect <= every 0.8 s, + tiles and names)",
+                 run_ours(frames, truths, "blazeface", args.models, 0.8, names=True)))
     rows.append(("fer_desktop (blazeface, detect every frame)",
                  run_ours(frames[:15], truths[:15], "blazeface", args.models, 0.0)))
     peer = run_fer(frames, truths, args.fer_calls)
