@@ -21,6 +21,7 @@ class PipelineController(QObject):
         self._thread: QThread | None = None
         self._worker: PipelineWorker | None = None
         self.state = PipelineState.STOPPED
+        self.last_engine = None  # the engine of the last run (students, names, tracks)
 
     @property
     def running(self) -> bool:
@@ -40,7 +41,9 @@ class PipelineController(QObject):
         worker.result_ready.connect(self.result_ready)
         worker.error_occurred.connect(self.error_occurred)
         worker.state_changed.connect(self._on_worker_state_changed)
-        thread.finished.connect(self._on_thread_finished)
+        # bound to this thread: after a restart, the old thread's queued ``finished`` must not
+        # end the new one
+        thread.finished.connect(lambda t=thread: self._on_thread_finished(t))
         self._thread, self._worker = thread, worker
         thread.start()
 
@@ -56,7 +59,7 @@ class PipelineController(QObject):
         self._worker.stop()
         ok = self._thread.wait(wait_ms)
         if ok:
-            self._on_thread_finished()
+            self._on_thread_finished(self._thread)
         return ok
 
     def _on_worker_state_changed(self, state: PipelineState) -> None:
@@ -66,12 +69,13 @@ class PipelineController(QObject):
         self.state = state
         self.state_changed.emit(state)
 
-    def _on_thread_finished(self) -> None:
-        if self._thread is None:
+    def _on_thread_finished(self, thread: QThread | None = None) -> None:
+        if self._thread is None or thread is not self._thread:
             return
         thread, worker = self._thread, self._worker
         self._thread = self._worker = None
         if worker is not None:
+            self.last_engine = worker.engine
             worker.deleteLater()
         thread.deleteLater()
         if self.state not in (PipelineState.FAULTED, PipelineState.STOPPED):

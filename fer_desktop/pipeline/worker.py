@@ -45,6 +45,7 @@ class PipelineWorker(QObject):
         self._pause = threading.Event()
         self.max_fps = max_fps
         self.stats = PipelineStats()
+        self.engine = None  # set once made, so a restart with another source can reuse it
 
     def stop(self) -> None:
         """Thread-safe: ask the loop to end after the current frame."""
@@ -66,7 +67,7 @@ class PipelineWorker(QObject):
         self.state_changed.emit(PipelineState.STARTING)
         source = None
         try:
-            engine = self._engine_factory()
+            engine = self.engine = self._engine_factory()
             source = self._source_factory()
             source.open()
         except Exception as exc:  # noqa: BLE001 - every start failure becomes a message

@@ -210,6 +210,33 @@ class MainWindow(QMainWindow):
         self.controller.start(self._source_factory(), self._engine_factory(),
                               self.settings.max_fps)
 
+    def switch_source(self) -> None:
+        """Go on with the running session from the source and region now in the settings.
+
+        The session, the student list and the engine (its names and tracks) are kept; only
+        the capture is restarted.
+        """
+        if not self.controller.running:
+            return
+        paused = self.act_pause.isChecked()
+        self.act_pause.setChecked(False)
+        self.controller.stop()
+        engine = self.controller.last_engine
+        factory = (lambda: engine) if engine is not None else self._engine_factory()
+        self.controller.start(self._source_factory(), factory, self.settings.max_fps)
+        self.act_pause.setChecked(paused)
+        self.statusBar().showMessage(f"Now analysing: {self._source_text()}", 8000)
+
+    def _source_text(self) -> str:
+        s = self.settings
+        if s.source == "screen":
+            if len(s.region) != 4:
+                return "screen region"
+            return "screen region {}×{} at ({}, {})".format(*s.region[2:], *s.region[:2])
+        if s.source == "webcam":
+            return f"webcam {s.webcam_index}"
+        return Path(s.video_path).name
+
     def stop(self) -> None:
         self.act_pause.setChecked(False)
         self.controller.stop()
@@ -303,10 +330,14 @@ class MainWindow(QMainWindow):
         def chosen(region) -> None:
             self.settings.region = list(region)
             self.settings.source = "screen"
+            self.source_box.blockSignals(True)
             self.source_box.setCurrentIndex(self.source_box.findData("screen"))
+            self.source_box.blockSignals(False)
             self._save_settings()
             self.statusBar().showMessage(f"Region {region}", 5000)
-            if start_after:
+            if self.controller.running:
+                self.switch_source()
+            elif start_after:
                 self.start()
 
         self._selector.selected.connect(chosen)
@@ -320,8 +351,11 @@ class MainWindow(QMainWindow):
             return
         self.qsettings.setValue("last_dir", str(Path(path).parent))
         self.settings.video_path, self.settings.source = path, "video"
+        self.source_box.blockSignals(True)
         self.source_box.setCurrentIndex(self.source_box.findData("video"))
+        self.source_box.blockSignals(False)
         self._save_settings()
+        self.switch_source()
 
     def open_session(self, path: str | Path | None = None) -> None:
         """Review a saved session in this window (timelines, student list)."""
@@ -421,7 +455,6 @@ class MainWindow(QMainWindow):
         self.act_start.setEnabled(not running)
         self.act_pause.setEnabled(state in (PipelineState.RUNNING, PipelineState.PAUSED))
         self.act_stop.setEnabled(running)
-        self.source_box.setEnabled(not running)
         self.lbl_state.setText(state.value)
 
     def _on_error_occurred(self, message: str) -> None:
@@ -480,6 +513,14 @@ class MainWindow(QMainWindow):
     def _on_source_changed(self) -> None:
         self.settings.source = self.source_box.currentData()
         self._save_settings()
+        if not self.controller.running:
+            return
+        if self.settings.source == "screen" and len(self.settings.region) != 4:
+            self.select_region()  # switches once a region is chosen
+        elif self.settings.source == "video" and not self.settings.video_path:
+            self.open_video()
+        else:
+            self.switch_source()
 
     def _refresh_panels(self) -> None:
         self._flush_store()

@@ -28,6 +28,11 @@ def to_physical(rect: QRect) -> tuple[int, int, int, int]:
     return (left, top, round(rect.width() * r), round(rect.height() * r))
 
 
+def _span(a: QPoint, b: QPoint) -> QRect:
+    """The rectangle dragged from ``a`` to ``b`` (QRect(a, b) would be one pixel larger)."""
+    return QRect(min(a.x(), b.x()), min(a.y(), b.y()), abs(b.x() - a.x()), abs(b.y() - a.y()))
+
+
 class RegionSelector(QWidget):
     selected = Signal(object)  # (left, top, width, height) in physical pixels
     cancelled = Signal()
@@ -62,13 +67,13 @@ class RegionSelector(QWidget):
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self._origin is not None:
-            self._rect = QRect(self._origin, event.position().toPoint()).normalized()
+            self._rect = _span(self._origin, event.position().toPoint())
             self.update()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         if self._origin is None:
             return
-        rect = QRect(self._origin, event.position().toPoint()).normalized()
+        rect = _span(self._origin, event.position().toPoint())
         self._origin = None
         self.close()
         if rect.width() < 20 or rect.height() < 20:

@@ -209,3 +209,34 @@ def test_names_camera_off_and_merge_in_the_window(window, qtbot, data_dir, tmp_p
         ids = {o.student_id for o in saved.observations()}
         assert other not in ids and keep in ids
         assert saved.students()[keep] == "Chloé Martin"
+
+
+def test_source_changes_while_running_keep_the_session(window, qtbot, data_dir):
+    """The teacher moves the region mid-class: same session, same students (by name)."""
+    faces, labels = load_faces(data_dir, 4, seed=6)
+    names = ["Ana Souza", "Ben Okafor", "Chloé Martin", "Dmitri Ivanov"]
+    left = [compose_gallery(faces, labels, rows=2, cols=2, size=(1280, 720), face_px=120,
+                            names=names, text_renderer="pil", seed=k)[0] for k in range(4)]
+    # the same class in another region: other size, tiles in another order
+    order = [2, 0, 3, 1]
+    right = [compose_gallery([faces[i] for i in order], [labels[i] for i in order], rows=2,
+                             cols=2, size=(1600, 900), face_px=140,
+                             names=[names[i] for i in order], text_renderer="pil",
+                             seed=k)[0] for k in range(4)]
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: left[i % 4], fps=10.0, realtime=True)
+    window.start()
+    qtbot.waitUntil(lambda: {s.name for s in window.recorder.students.values()} >= set(names),
+                    timeout=30000)
+    ids = {s.name: sid for sid, s in window.recorder.students.items()}
+    session = window.store.path
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: right[i % 4], fps=10.0, realtime=True)
+    window.switch_source()
+    assert window.controller.running and window.store.path == session
+    n = window.recorder.students[ids["Ana Souza"]].counts.sum()
+    qtbot.waitUntil(lambda: window.recorder.students[ids["Ana Souza"]].counts.sum() > n + 10,
+                    timeout=30000)
+    window.stop()
+    after = {s.name: sid for sid, s in window.recorder.students.items() if s.name}
+    assert {k: after[k] for k in names} == {k: ids[k] for k in names}
