@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None, quit_after: float = 0.0) -> int:
         save_settings(settings)
     window = MainWindow(settings)
     window.show()
+    window.check_model()
     if quit_after <= 0:
         window.offer_recovery()
     if quit_after > 0:

@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.recorder = self._new_recorder()
         self.names: dict[int, str] = {}
         self.aliases: dict[int, int] = {}  # merged student id -> the id it was merged into
+        self.model_problem = ""  # why the model cannot be used ("" when it can)
         self.store = None  # SessionStore of the running session
         self.last_session_path: Path | None = None
         self.sessions_dir = None  # default_sessions_dir() unless set (tests)
@@ -209,6 +210,34 @@ class MainWindow(QMainWindow):
         self._open_store()
         self.controller.start(self._source_factory(), self._engine_factory(),
                               self.settings.max_fps)
+
+    def check_model(self) -> bool:
+        """Load the model once at start; if it is unusable, say why and disable Start.
+
+        Past sessions can still be opened, reviewed and exported.
+        """
+        from fer_desktop.labels import EMOTIONS
+        from fer_desktop.vision.classifier import EmotionClassifier, ModelError
+
+        try:
+            clf = EmotionClassifier.from_dir(self.models_dir)
+            if list(clf.labels) != list(EMOTIONS):
+                raise ModelError(
+                    f"{clf.path.parent / 'labels.json'} lists the classes "
+                    f"{', '.join(clf.labels)}; this version of fer_desktop needs "
+                    f"{', '.join(EMOTIONS)} in that order. Restore models/ from the release.")
+        except ModelError as exc:
+            self.model_problem = str(exc)
+        else:
+            self.model_problem = ""
+            self.lbl_model.setText(f"model: {clf.path.name} ({clf.backend})")
+        if self.model_problem:
+            self.lbl_model.setText("model: unusable")
+            self.video.clear(f"The expression model cannot be used.\n{self.model_problem}\n"
+                             "Past sessions can still be opened and exported.")
+            QMessageBox.critical(self, "fer_desktop: model problem", self.model_problem)
+        self._on_state_changed(self.controller.state)
+        return not self.model_problem
 
     def switch_source(self) -> None:
         """Go on with the running session from the source and region now in the settings.
@@ -452,7 +481,7 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self, state: PipelineState) -> None:
         running = state in (PipelineState.RUNNING, PipelineState.PAUSED, PipelineState.STARTING)
-        self.act_start.setEnabled(not running)
+        self.act_start.setEnabled(not running and not self.model_problem)
         self.act_pause.setEnabled(state in (PipelineState.RUNNING, PipelineState.PAUSED))
         self.act_stop.setEnabled(running)
         self.lbl_state.setText(state.value)

@@ -240,3 +240,49 @@ def test_source_changes_while_running_keep_the_session(window, qtbot, data_dir):
     window.stop()
     after = {s.name: sid for sid, s in window.recorder.students.items() if s.name}
     assert {k: after[k] for k in names} == {k: ids[k] for k in names}
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "labels_count", "labels_broken",
+                                    "labels_order"])
+def test_unusable_model_is_named_and_start_is_disabled(qtbot, qsettings, models_dir, tmp_path,
+                                                       no_modal_messageboxes, damage):
+    import json
+    import shutil
+
+    bad = tmp_path / "models"
+    bad.mkdir()
+    for name in ("model.tflite", "labels.json"):
+        shutil.copy(models_dir / name, bad / name)
+    labels = json.loads((bad / "labels.json").read_text())
+    culprit = bad / "model.tflite"
+    if damage == "missing":
+        culprit.unlink()
+        (bad / "model.keras").unlink(missing_ok=True)
+        culprit = bad / "model.keras"
+    elif damage == "garbage":
+        culprit.write_bytes(culprit.read_bytes()[:5000])  # a truncated download
+    elif damage == "labels_count":
+        labels["labels"] = labels["labels"][:5]
+        (bad / "labels.json").write_text(json.dumps(labels))
+    elif damage == "labels_broken":
+        (bad / "labels.json").write_text('{"labels": ["angry",')
+        culprit = bad / "labels.json"
+    else:
+        labels["labels"] = labels["labels"][::-1]
+        (bad / "labels.json").write_text(json.dumps(labels))
+        culprit = bad / "labels.json"
+    w = MainWindow(AppSettings(notice_accepted=True), qsettings, bad,
+                   settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(w)
+    w.show()
+    assert w.check_model() is False
+    assert str(culprit) in w.model_problem, w.model_problem
+    assert "Traceback" not in w.model_problem
+    assert no_modal_messageboxes and str(culprit) in no_modal_messageboxes[-1]
+    assert not w.act_start.isEnabled()
+    assert w.act_open_session.isEnabled() and w.act_export.isEnabled()
+
+
+def test_good_model_enables_start(window):
+    assert window.check_model() is True and window.act_start.isEnabled()
+    assert "model.tflite" in window.lbl_model.text()
