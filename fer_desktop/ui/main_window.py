@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self.video = VideoView()
         self.table = StudentTable()
         self.table.renamed.connect(self._on_renamed)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.timelines.refresh(self.recorder, self.names, self.table.selected_ids()))
         self.timelines = TimelinePanel()
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.video)
@@ -554,7 +556,7 @@ class MainWindow(QMainWindow):
     def _refresh_panels(self) -> None:
         self._flush_store()
         self.table.refresh(self.recorder)
-        self.timelines.refresh(self.recorder, self.names)
+        self.timelines.refresh(self.recorder, self.names, self.table.selected_ids())
 
     # ---- persistence --------------------------------------------------------------------
     def _save_settings(self) -> None:

@@ -41,7 +41,8 @@ class TimelinePanel(QWidget):
             c.setClipToView(True)
             self.curves.append(c)
         self.students = self.glw.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem()})
-        self.students.setTitle("Students (colour = expression; slate = camera off)")
+        self.students.setTitle("Students (colour = expression; slate = camera off; select "
+                               "students in the list to show only them)")
         self.students.invertY(True)
         self.students.setXLink(self.mood)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -49,20 +50,35 @@ class TimelinePanel(QWidget):
         self.glw.ci.layout.setRowStretchFactor(0, 2)
         self.glw.ci.layout.setRowStretchFactor(1, 3)
         self._ticks: list = []
+        self._title = ""
 
-    def refresh(self, rec: SessionRecorder, names: dict[int, str] | None = None) -> None:
+    def refresh(self, rec: SessionRecorder, names: dict[int, str] | None = None,
+                only: list[int] | None = None) -> None:
+        """Redraw from the recorder; ``only``: the students to show (the list's selection),
+        all when None or empty."""
         if rec.n_bins == 0:
             return
         t, shares = rec.mood_series()
         x = rec.wall0 + t
         for c, col in zip(self.curves, (2, 1, 0), strict=True):
             c.setData(x, shares[:, col], connect="finite", skipFiniteCheck=True)
-        rows = rec.timeline[:, : rec.n_bins].astype(np.int16) + 1
-        rgb = _LUT[rows]
+        shown = [sid for sid in (only or []) if sid in rec.row_of] or sorted(
+            rec.row_of, key=rec.row_of.get)
+        rows = rec.timeline[[rec.row_of[sid] for sid in shown], : rec.n_bins]
+        rgb = _LUT[rows.astype(np.int16) + 1]
         self.image.setImage(rgb, autoLevels=False)
         self.image.setRect(rec.wall0, 0, rec.n_bins * rec.bin_s, max(1, rgb.shape[0]))
+        title = "Students (colour = expression; slate = camera off)"
+        if len(shown) < len(rec.row_of):
+            title += f": {len(shown)} selected of {len(rec.row_of)}"
+        if title != self._title:
+            self._title = title
+            self.students.setTitle(title)
+        # a label per row where rows are tall enough to read, else every k-th one
+        px = max(1.0, self.students.vb.height()) / max(1, len(shown))
+        step = max(1, int(np.ceil(13 / px)))
         labels = [(i + 0.5, (names or {}).get(sid) or rec.students[sid].label)
-                  for sid, i in rec.row_of.items()]
+                  for i, sid in enumerate(shown) if i % step == 0]
         if labels != self._ticks:
             self._ticks = labels
             self.students.getAxis("left").setTicks([labels])

@@ -286,3 +286,32 @@ def test_unusable_model_is_named_and_start_is_disabled(qtbot, qsettings, models_
 def test_good_model_enables_start(window):
     assert window.check_model() is True and window.act_start.isEnabled()
     assert "model.tflite" in window.lbl_model.text()
+
+
+def test_fifty_students_timelines_thin_labels_and_show_the_selection(window, qtbot):
+    import numpy as np
+
+    rec = window.recorder
+    rng = np.random.default_rng(0)
+    for k in range(600):  # 20 minutes at one analysed frame per 2 s
+        faces = [(sid, f"Student name {sid:02d}", rng.dirichlet(np.ones(7)))
+                 for sid in range(1, 51)]
+        rec.add_faces(1_000.0 + 2 * k, 1_760_000_000.0 + 2 * k, faces)
+    window.resize(1280, 800)
+    window._refresh_panels()
+    tl = window.timelines
+    assert window.table.rowCount() == 50
+    assert tl.image.image.shape[:2] == (50, rec.n_bins)
+    ticks = tl.students.getAxis("left")._tickLevels[0]
+    assert 0 < len(ticks) < 50  # a label every k-th row: they would overlap
+    for row in (3, 10, 42):
+        window.table.selectionModel().select(
+            window.table.model().index(row, 0),
+            window.table.selectionModel().SelectionFlag.Select
+            | window.table.selectionModel().SelectionFlag.Rows)
+    assert tl.image.image.shape[0] == 3
+    assert "3 selected of 50" in tl.students.titleLabel.text
+    assert [t[1] for t in tl.students.getAxis("left")._tickLevels[0]] == [
+        "Student name 04", "Student name 11", "Student name 43"]
+    window.table.clearSelection()
+    assert tl.image.image.shape[0] == 50
