@@ -33,7 +33,8 @@ def main() -> int:
     for k in range(60):
         f, lab = (faces, labels) if k % 15 < 10 else pools[(k // 15) % len(pools)]
         frames.append(compose_gallery(f, lab, face_px=[70 + (i * 7) % 40 for i in range(25)],
-                                      jitter=(2, 2), seed=k, video_off=(7,))[0])
+                                      jitter=(2, 2), seed=k, video_off=(7,),
+                                      text_renderer="pil")[0])
     tmp = tempfile.mkdtemp()
     qs = QSettings(str(Path(tmp) / "q.ini"), QSettings.Format.IniFormat)
     w = MainWindow(AppSettings(notice_accepted=True, negative_s=6, missing_s=30), qs,
