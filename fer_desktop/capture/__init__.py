@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from fer_desktop.capture.base import FrameSource, SourceBase, SourceError
+from fer_desktop.capture.base import (
+    FrameSource,
+    RegionLostError,
+    SourceBase,
+    SourceError,
+    SourceLostError,
+)
 from fer_desktop.capture.synthetic import SyntheticSource
 
 #: Source kinds the app offers, by name. Imported statically (no discovery) so PyInstaller sees
@@ -43,9 +49,11 @@ __all__ = [
     "SOURCES",
     "FrameSource",
     "ImageSource",
+    "RegionLostError",
     "ScreenRegionSource",
     "SourceBase",
     "SourceError",
+    "SourceLostError",
     "SyntheticSource",
     "VideoFileSource",
     "WebcamSource",

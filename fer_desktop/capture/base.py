@@ -1,4 +1,4 @@
-"""The contract every frame source follows: FrameSource protocol, SourceBase helper, SourceError."""
+"""The contract every frame source follows: FrameSource protocol, SourceBase helper, errors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,17 @@ from fer_desktop.datatypes import Frame
 
 class SourceError(Exception):
     """A fatal source problem; the message says what went wrong and what the user can do."""
+
+
+class SourceLostError(SourceError):
+    """A live source stopped delivering mid-session (camera unplugged, screen locked).
+
+    It may come back: the pipeline keeps the session and retries a ``reconnectable`` source.
+    """
+
+
+class RegionLostError(SourceLostError):
+    """The captured screen region no longer lies on the monitors (unplugged, resolution changed)."""
 
 
 @runtime_checkable
@@ -24,6 +35,8 @@ class FrameSource(Protocol):
 
     source_id: str
     warnings: list[str]
+    #: True for live devices worth reopening after :class:`SourceLostError` (webcam, screen).
+    reconnectable: bool
 
     @property
     def finished(self) -> bool: ...
@@ -48,6 +61,7 @@ class SourceBase:
     """Shared plumbing: open state, ``finished``, ``warnings`` and the context-manager methods."""
 
     source_id: str = ""
+    reconnectable: bool = False  # files, images and synthetic frames do not come back
 
     def __init__(self) -> None:
         self.warnings: list[str] = []

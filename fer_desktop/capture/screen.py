@@ -10,7 +10,7 @@ import cv2
 import mss
 import numpy as np
 
-from fer_desktop.capture.base import SourceBase, SourceError
+from fer_desktop.capture.base import RegionLostError, SourceBase, SourceError, SourceLostError
 from fer_desktop.datatypes import Frame
 
 Region = tuple[int, int, int, int]
@@ -34,6 +34,21 @@ def _covered_area(region: Region, monitors: Sequence[Region]) -> int:
             if any(c[0] <= xa and xb <= c[2] and c[1] <= ya and yb <= c[3] for c in clipped):
                 area += (xb - xa) * (yb - ya)
     return area
+
+
+def region_lost_message(region: Region) -> str:
+    """What to tell the user when ``region`` fell off the screens mid-session."""
+    left, top, width, height = region
+    return (
+        f"The captured region ({left}, {top}, {width}×{height}) is no longer on any screen "
+        "(a monitor was unplugged or the resolution changed). Choose the region again "
+        "(Session ▸ Select region…); the session keeps its data."
+    )
+
+
+def _monitor_list(sct: mss.MSS) -> list[Region]:
+    """The individual monitors of ``sct`` as (left, top, width, height)."""
+    return [(m["left"], m["top"], m["width"], m["height"]) for m in sct.monitors[1:]]
 
 
 def validate_region(region: Region, monitors: Sequence[Region]) -> None:
@@ -63,12 +78,24 @@ class ScreenRegionSource(SourceBase):
     capture worker thread. ``read()`` checks this and raises :class:`SourceError` otherwise.
     On HiDPI (macOS Retina) screens the image can be larger than ``region``.
 
+    While open, ``read()`` re-checks the monitor layout every ``layout_check_s`` seconds and
+    whenever mss fails, and raises :class:`RegionLostError` once ``region`` is no longer fully
+    on the monitors (a monitor was unplugged, the resolution changed): a grab alone would not
+    notice a region that fell into a gap between monitors. Another capture failure with the
+    region still on screen (e.g. a locked Windows desktop) raises :class:`SourceLostError`.
+    Both are worth retrying, so the source is ``reconnectable``.
+
     Args:
         region: (left, top, width, height) of the rectangle to capture.
         display: X11 display name such as ``":1"`` (Linux only); ``None`` uses ``$DISPLAY``.
+        layout_check_s: seconds between monitor-layout checks while reading (each check
+            opens a fresh mss connection, as an open one caches its monitor list).
     """
 
-    def __init__(self, region: Sequence[int], display: str | None = None) -> None:
+    reconnectable = True
+
+    def __init__(self, region: Sequence[int], display: str | None = None,
+                 layout_check_s: float = 2.0) -> None:
         super().__init__()
         if len(region) != 4:
             raise SourceError(
@@ -77,26 +104,30 @@ class ScreenRegionSource(SourceBase):
             )
         self.region: Region = (int(region[0]), int(region[1]), int(region[2]), int(region[3]))
         self.display = display
+        self.layout_check_s = layout_check_s
         self.source_id = "screen"
         self._sct: mss.MSS | None = None
         self._monitor: dict[str, int] = {}
         self._thread_id: int | None = None
         self._index = 0
+        self._next_check = 0.0
 
     @property
     def monitors(self) -> list[Region]:
-        """The individual monitors as (left, top, width, height); valid while open."""
+        """The individual monitors as (left, top, width, height), as seen by ``open()``."""
         if self._sct is None:
             return []
-        return [(m["left"], m["top"], m["width"], m["height"]) for m in self._sct.monitors[1:]]
+        return _monitor_list(self._sct)
+
+    def _mss(self) -> mss.MSS:
+        return mss.MSS() if self.display is None else mss.MSS(display=self.display)
 
     def open(self) -> None:
         if self._is_open:
             return
-        kwargs = {} if self.display is None else {"display": self.display}
         try:
-            sct = mss.MSS(**kwargs)
-            monitors = [(m["left"], m["top"], m["width"], m["height"]) for m in sct.monitors[1:]]
+            sct = self._mss()
+            monitors = _monitor_list(sct)
         except Exception as exc:  # mss raises ScreenShotError, ctypes errors, OSError
             where = self.display or "the default display"
             raise SourceError(
@@ -113,7 +144,27 @@ class ScreenRegionSource(SourceBase):
         self._sct = sct
         self._thread_id = threading.get_ident()
         self._index = 0
+        self._next_check = time.monotonic() + self.layout_check_s
         self._is_open = True
+
+    def check_layout(self) -> None:
+        """Raise :class:`RegionLostError` unless ``region`` lies fully on today's monitors.
+
+        Raises :class:`SourceLostError` when the display cannot be reached at all.
+        """
+        self._next_check = time.monotonic() + self.layout_check_s
+        try:
+            with self._mss() as sct:
+                monitors = _monitor_list(sct)
+        except Exception as exc:  # mss raises ScreenShotError, ctypes errors, OSError
+            where = self.display or "the screen"
+            raise SourceLostError(
+                f"Cannot reach {where} for screen capture any more ({exc}). Waiting for it to "
+                "come back… The session keeps its data."
+            ) from exc
+        _, _, width, height = self.region
+        if _covered_area(self.region, monitors) < width * height:
+            raise RegionLostError(region_lost_message(self.region))
 
     def read(self) -> Frame | None:
         self._require_open()
@@ -123,12 +174,16 @@ class ScreenRegionSource(SourceBase):
                 "ScreenRegionSource.read() ran in a different thread than open(); open, read and "
                 "close a screen source in the same capture thread."
             )
+        if time.monotonic() >= self._next_check:
+            self.check_layout()
         try:
             shot = self._sct.grab(self._monitor)
-        except Exception as exc:
-            raise SourceError(
-                f"Screen capture of region {self.region} failed ({exc}). The screen layout may "
-                "have changed; select the region again."
+        except Exception as exc:  # mss raises ScreenShotError, X protocol errors, OSError
+            self.check_layout()  # RegionLostError when the layout is why
+            raise SourceLostError(
+                f"Screen capture of region {self.region} failed ({exc}); retrying… The "
+                "session keeps its data. If this goes on, choose the region again "
+                "(Session ▸ Select region…)."
             ) from exc
         wall = time.time()
         stamp = time.monotonic()

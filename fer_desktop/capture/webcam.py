@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import cv2
 
-from fer_desktop.capture.base import SourceBase, SourceError
+from fer_desktop.capture.base import SourceBase, SourceError, SourceLostError
 from fer_desktop.datatypes import Frame
 
 
 class WebcamSource(SourceBase):
     """Frames from camera ``index``; a failed grab is a transient miss (``read()`` returns None).
+
+    After ``max_failures`` failed grabs in a row ``read()`` raises :class:`SourceLostError`
+    (the camera was unplugged or taken by another app); the source is ``reconnectable``, so the
+    pipeline closes it and opens a new one until the camera is back.
 
     Args:
         index: OpenCV camera index (0 = the first camera).
@@ -19,7 +25,12 @@ class WebcamSource(SourceBase):
         height: requested frame height in pixels.
         max_failures: consecutive failed grabs after which the camera counts as lost.
         api_preference: OpenCV capture backend (``cv2.CAP_ANY`` lets OpenCV choose).
+        capture_factory: makes the capture object from ``(index, api_preference)``; it needs
+            ``isOpened()``, ``set()``, ``read()`` and ``release()``. ``None`` uses
+            ``cv2.VideoCapture``.
     """
+
+    reconnectable = True
 
     def __init__(
         self,
@@ -28,6 +39,7 @@ class WebcamSource(SourceBase):
         height: int | None = None,
         max_failures: int = 50,
         api_preference: int = cv2.CAP_ANY,
+        capture_factory: Callable[[int, int], Any] | None = None,
     ) -> None:
         super().__init__()
         self.index = int(index)
@@ -35,8 +47,9 @@ class WebcamSource(SourceBase):
         self.height = height
         self.max_failures = max_failures
         self.api_preference = api_preference
+        self._capture_factory = capture_factory or cv2.VideoCapture
         self.source_id = f"webcam:{self.index}"
-        self._cap: cv2.VideoCapture | None = None
+        self._cap: Any = None  # a cv2.VideoCapture, or what capture_factory made
         self._frame_index = 0
         self._failures = 0
 
@@ -47,7 +60,7 @@ class WebcamSource(SourceBase):
             raise SourceError(
                 f"Camera index {self.index} is invalid; choose a camera index of 0 or more."
             )
-        cap = cv2.VideoCapture(self.index, self.api_preference)
+        cap = self._capture_factory(self.index, self.api_preference)
         if not cap.isOpened():
             cap.release()
             raise SourceError(
@@ -67,14 +80,17 @@ class WebcamSource(SourceBase):
     def read(self) -> Frame | None:
         self._require_open()
         assert self._cap is not None
-        ok, image = self._cap.read()
+        try:
+            ok, image = self._cap.read()
+        except cv2.error:  # some backends raise instead of returning False once unplugged
+            ok, image = False, None
         if not ok or image is None or image.size == 0:
             self._failures += 1
             if self._failures >= self.max_failures:
-                raise SourceError(
-                    f"Camera {self.index} stopped delivering frames ({self._failures} failed "
-                    "grabs in a row). Check the cable and that no other app took the camera, "
-                    "then start again."
+                raise SourceLostError(
+                    f"Camera {self.index} was disconnected. Waiting for it to come back… "
+                    "Check the cable and that no other app (Zoom, Teams) took the camera. "
+                    "The session keeps its data."
                 )
             return None
         self._failures = 0

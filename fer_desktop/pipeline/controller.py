@@ -15,6 +15,7 @@ class PipelineController(QObject):
     result_ready = Signal(object)  # FrameResult
     state_changed = Signal(object)  # PipelineState
     error_occurred = Signal(str)
+    source_status = Signal(str)  # a lost live source being retried; "" when it is back
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +41,7 @@ class PipelineController(QObject):
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         worker.result_ready.connect(self.result_ready)
         worker.error_occurred.connect(self.error_occurred)
+        worker.source_status.connect(self.source_status)
         worker.state_changed.connect(self._on_worker_state_changed)
         # bound to this thread: after a restart, the old thread's queued ``finished`` must not
         # end the new one

@@ -4,6 +4,11 @@ Reading is blocking, so capture can never outrun the loop: the newest frame wins
 stale frames queue up. A live source (screen, webcam) that delivers faster than we analyse
 simply gets read less often; the frames it produced meanwhile are counted as dropped
 (estimated from the source's nominal rate). Signals carry immutable values only.
+
+A ``reconnectable`` live source (webcam, screen) that is lost mid-session (``SourceLostError``:
+camera unplugged, region off the screens) does not end the run: the worker says so through
+``source_status``, opens a new source from the factory every ``retry_s`` until one opens, and
+goes on with the same engine, so the session keeps its students and data.
 """
 
 from __future__ import annotations
@@ -34,16 +39,22 @@ class PipelineWorker(QObject):
     result_ready = Signal(object)  # FrameResult
     state_changed = Signal(object)  # PipelineState
     error_occurred = Signal(str)  # a message for the user: what went wrong, what to do
+    # A live source was lost and is being retried: the message says what happened and what to
+    # do; "" once frames flow again. Emitted only when the status changes.
+    source_status = Signal(str)
     finished = Signal()
 
     def __init__(self, source_factory: Callable[[], object],
-                 engine_factory: Callable[[], object], max_fps: float = 15.0) -> None:
+                 engine_factory: Callable[[], object], max_fps: float = 15.0,
+                 retry_s: float = 1.5) -> None:
         super().__init__()
         self._source_factory = source_factory
         self._engine_factory = engine_factory
         self._stop = threading.Event()
         self._pause = threading.Event()
         self.max_fps = max_fps
+        self.retry_s = retry_s
+        self._status = ""  # the last source_status sent
         self.stats = PipelineStats()
         self.engine = None  # set once made, so a restart with another source can reuse it
 
@@ -60,9 +71,37 @@ class PipelineWorker(QObject):
             self._pause.clear()
         self.state_changed.emit(PipelineState.PAUSED if paused else PipelineState.RUNNING)
 
+    def _set_status(self, message: str) -> None:
+        if message != self._status:
+            self._status = message
+            self.source_status.emit(message)
+
+    def _reconnect(self, lost: object, message: str) -> object | None:
+        """Close the ``lost`` source and open a new one from the factory every ``retry_s``.
+
+        Returns the open source, or None when ``stop()`` was called while waiting. A factory or
+        ``open()`` that raises ``SourceError`` (camera still unplugged) is tried again later;
+        any other exception propagates.
+        """
+        from fer_desktop.capture import SourceError
+
+        lost.close()
+        self._set_status(message)
+        while not self._stop.wait(self.retry_s):
+            source = None
+            try:
+                source = self._source_factory()
+                source.open()
+            except SourceError:
+                if source is not None:
+                    source.close()
+                continue
+            return source
+        return None
+
     @Slot()
     def run(self) -> None:
-        from fer_desktop.capture import SourceError
+        from fer_desktop.capture import SourceError, SourceLostError
 
         self.state_changed.emit(PipelineState.STARTING)
         source = None
@@ -92,12 +131,22 @@ class PipelineWorker(QObject):
                     last_t = None
                     continue
                 t_start = time.monotonic()
-                frame = source.read()
+                try:
+                    frame = source.read()
+                except SourceLostError as exc:
+                    if not getattr(source, "reconnectable", False):
+                        raise
+                    new_source = self._reconnect(source, str(exc))
+                    if new_source is None:  # stopped while waiting
+                        break
+                    source, last_t = new_source, None  # the gap is no dropped frames
+                    continue
                 if frame is None:
                     if getattr(source, "finished", False):
                         break
                     time.sleep(0.02)
                     continue
+                self._set_status("")
                 result = engine.process(frame)
                 now = time.monotonic()
                 if last_t is not None:

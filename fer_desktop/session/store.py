@@ -454,6 +454,40 @@ class SessionStore:
         """All observations (see :meth:`iter_observations`)."""
         return list(self.iter_observations())
 
+    def saved_and_pending_observations(self) -> list[Observation]:
+        """Every observation recorded, committed or not, without writing anything.
+
+        For an export while the session cannot be saved (full disk, folder gone): the rows
+        the file holds, then the rows still waiting in memory.
+        """
+        n = len(EMOTIONS)
+        names = dict(self._names)
+        try:
+            names.update(dict(self._db().execute(
+                "SELECT student_id, COALESCE(display_name, name) FROM students "
+                "WHERE session_key = ?", (self._key,)).fetchall()))
+        except sqlite3.Error:
+            pass  # names as recorded in memory
+        names.update({sid: n_ for sid, (n_, _t) in self._renames.items() if n_})
+        saved: list[Observation] = []
+        try:
+            rows = self._db().execute(
+                f"SELECT {', '.join(OBS_COLS[1:])} FROM observations WHERE session_key = ? "
+                "ORDER BY rowid", (self._key,)).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot read the session {self.path} ({exc}).") from exc
+        for row in [r for r in rows] + [r[1:] for r in self._obs]:
+            frame_index, time_s, wall_time, source, sid, x, y, w, h, score = row[:10]
+            saved.append(Observation(
+                session_id=self.session_id,
+                source=self.source if source is None else source,
+                frame_index=frame_index, time_s=time_s, wall_time=wall_time,
+                student_id=sid, student_name=names.get(sid, ""),
+                box=BBox(x, y, w, h, score),
+                probs=tuple(row[10:10 + n]), smoothed=tuple(row[10 + n:10 + 2 * n]),
+                camera_on=bool(row[10 + 2 * n])))
+        return saved
+
     def frames(self) -> list[FrameAggregate]:
         """One class aggregate per analysed frame, in recording order (flushes first)."""
         self.flush()

@@ -49,6 +49,8 @@ class MainWindow(QMainWindow):
         self.names: dict[int, str] = {}
         self.aliases: dict[int, int] = {}  # merged student id -> the id it was merged into
         self.model_problem = ""  # why the model cannot be used ("" when it can)
+        self._store_failing = False
+        self.source_problem = ""  # the source's message while it is lost
         self.store = None  # SessionStore of the running session
         self.last_session_path: Path | None = None
         self.sessions_dir = None  # default_sessions_dir() unless set (tests)
@@ -57,6 +59,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self.controller.result_ready.connect(self._on_result_ready)
         self.controller.state_changed.connect(self._on_state_changed)
+        self.controller.source_status.connect(self._on_source_status)
         self.controller.error_occurred.connect(self._on_error_occurred)
         self.paint_timer = QTimer(self, interval=33, timeout=self.video.refresh)
         self.plot_timer = QTimer(self, interval=1000, timeout=self._refresh_panels)
@@ -204,6 +207,15 @@ class MainWindow(QMainWindow):
             if self.settings.source == "video" and not self.settings.video_path:
                 self.open_video()
                 return
+        if self.store is not None:  # the last session could not be saved when it stopped
+            self._close_store()
+            if self.store is not None:
+                QMessageBox.warning(
+                    self, "The last session is not saved yet",
+                    f"{self.store.pending} rows of the last session could not be saved to "
+                    f"{self.store.path}. Free disk space or export the session (File > Export "
+                    "CSV) before starting a new one.")
+                return
         self.recorder = self._new_recorder()
         self.names.clear()
         self.aliases.clear()
@@ -298,9 +310,9 @@ class MainWindow(QMainWindow):
         try:
             if force:
                 self.store.flush()
-            else:
-                self.store.maybe_flush()
-            self.lbl_saved.setText("saved")
+            elif not self.store.maybe_flush():
+                return
+            self._store_saved()
         except StoreError as exc:
             self._show_store_problem(f"{exc} — {self.store.pending} observations are kept in "
                                      "memory and saved when possible; you can also export.")
@@ -316,12 +328,27 @@ class MainWindow(QMainWindow):
             self.store.finish()
             self.store.close()
             self.store = None
+            self._store_saved()
         except StoreError as exc:
             self._show_store_problem(str(exc))
 
     def _show_store_problem(self, message: str) -> None:
-        self.lbl_saved.setText("⚠ not saved")
+        """Say at once that saving fails (a dialog the first time, then the status bar)."""
+        first = not self._store_failing
+        self._store_failing = True
+        self.lbl_saved.setText("⚠ NOT SAVED")
+        self.lbl_saved.setStyleSheet("color: #c0392b; font-weight: bold")
         self.statusBar().showMessage(message, 20000)
+        if first:
+            QMessageBox.warning(self, "The session cannot be saved", message)
+
+    def _store_saved(self) -> None:
+        if self._store_failing:
+            self._store_failing = False
+            self.statusBar().showMessage("The session is being saved again; nothing was lost.",
+                                         10000)
+        self.lbl_saved.setText("saved")
+        self.lbl_saved.setStyleSheet("")
 
     def export_csv(self) -> None:
         from fer_desktop.session.export import ExportError, write_long_csv, write_summary_csv
@@ -338,8 +365,11 @@ class MainWindow(QMainWindow):
             target = store.path if store is not None else self.last_session_path
             if target is None:
                 raise ExportError("There is no session to export yet: press Start first.")
-            with SessionStore.open(target) as saved:
-                obs = saved.observations()
+            if store is not None and store.pending:
+                obs = store.saved_and_pending_observations()  # saving fails: export it all
+            else:
+                with SessionStore.open(target) as saved:
+                    obs = saved.observations()
             for sid, name in self.names.items():
                 obs = [o if o.student_id != sid else _renamed(o, name) for o in obs]
             write_long_csv(path, obs)
@@ -488,6 +518,17 @@ class MainWindow(QMainWindow):
         self.act_stop.setEnabled(running)
         self.lbl_state.setText(state.value)
 
+    def _on_source_status(self, message: str) -> None:
+        """The source was lost (camera unplugged, region off screen) or is back ("")."""
+        self.source_problem = message
+        if message:
+            self.lbl_state.setText("⚠ source lost")
+            self.statusBar().showMessage(message)
+            self.video.clear(message)
+        else:
+            self.lbl_state.setText(self.controller.state.value)
+            self.statusBar().showMessage("The picture is back; the session goes on.", 8000)
+
     def _on_error_occurred(self, message: str) -> None:
         self.statusBar().showMessage(message, 15000)
         self.video.clear(message)
@@ -578,6 +619,21 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.controller.stop()
         self._close_store()
+        if self.store is not None and self.store.pending:
+            answer = QMessageBox.question(
+                self, "Unsaved observations",
+                f"{self.store.pending} rows of this session could not be saved to "
+                f"{self.store.path}. Export them to CSV before quitting?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Yes:
+                self.export_csv()
+                if self.store is not None and self.store.pending:
+                    event.ignore()  # not exported (cancelled or failed): keep the window
+                    return
         self.qsettings.setValue("geometry", self.saveGeometry())
         self.qsettings.setValue("window_state", self.saveState())
         self.qsettings.setValue("splitter", self.splitter.saveState())

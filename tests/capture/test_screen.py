@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from fer_desktop.capture import ScreenRegionSource, SourceError
+from fer_desktop.capture import RegionLostError, ScreenRegionSource, SourceError, SourceLostError
 from fer_desktop.capture.screen import validate_region
 from tests.capture.conftest import BLUE_RGB, ORANGE_RGB
+from tests.capture.xserver import XWindows, xvfb
 
 ORANGE_BGR = ORANGE_RGB[::-1]
 BLUE_BGR = BLUE_RGB[::-1]
@@ -80,3 +85,92 @@ def test_validate_region_across_two_monitors() -> None:
         validate_region((1800, 600, 300, 400), monitors)  # reaches below the smaller monitor
     with pytest.raises(SourceError, match="outside the screen"):
         validate_region((3300, 0, 10, 10), monitors)
+
+
+def set_resolution(display: str, width: int, height: int, fb: tuple[int, int] | None = None
+                   ) -> None:
+    """Switch the Xvfb output to a ``width`` x ``height`` mode with real ``xrandr``.
+
+    ``fb`` is the root window size; by default it shrinks with the mode, as a resolution change
+    does. A larger ``fb`` leaves desktop area that no monitor shows (as an unplugged monitor of
+    a two-monitor desktop can). Xvfb cannot grow past the size it was started with.
+    """
+    xrandr = shutil.which("xrandr")
+    if xrandr is None:
+        pytest.skip("xrandr is not installed (apt-get install x11-xserver-utils)")
+
+    def run(*args: str) -> str:
+        return subprocess.run([xrandr, "--display", display, *args], check=True,
+                              capture_output=True, text=True, timeout=10).stdout
+
+    listing = run()
+    output = re.search(r"^(\S+) connected", listing, re.M)
+    assert output is not None, listing
+    mode = f"{width}x{height}"
+    if not re.search(rf"^\s+{mode}\s", listing, re.M):
+        run("--newmode", mode, "0", str(width), "0", "0", "0", str(height), "0", "0", "0")
+        run("--addmode", output.group(1), mode)
+    fb_w, fb_h = fb or (width, height)
+    run("--output", output.group(1), "--mode", mode, "--fb", f"{fb_w}x{fb_h}")
+
+
+@pytest.fixture
+def resizable_display() -> Iterator[str]:
+    """A private 1280x720 Xvfb (this test may change its resolution) with an orange window
+    at (900, 100), 200x150, near the right edge."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb); screen tests need an X server")
+    with xvfb(1280, 720) as display:
+        windows = XWindows(display)
+        windows.add(900, 100, 200, 150, ORANGE_RGB)
+        try:
+            yield display
+        finally:
+            windows.close()
+
+
+RIGHT_EDGE = (900, 100, 200, 150)  # on the orange window; off the screen once it is 800x600
+
+
+def test_region_lost_when_the_resolution_shrinks(resizable_display: str) -> None:
+    with ScreenRegionSource(RIGHT_EDGE, display=resizable_display) as source:
+        frame = source.read()
+        assert frame is not None and np.all(frame.image == ORANGE_BGR)
+        set_resolution(resizable_display, 800, 600)
+        with pytest.raises(RegionLostError) as info:
+            source.read()  # the grab fails, and the layout check says why
+    assert isinstance(info.value, SourceLostError) and source.reconnectable
+    assert str(info.value) == (
+        "The captured region (900, 100, 200×150) is no longer on any screen (a monitor was "
+        "unplugged or the resolution changed). Choose the region again (Session ▸ Select "
+        "region…); the session keeps its data.")
+    with pytest.raises(SourceError, match="outside the screen"):
+        ScreenRegionSource(RIGHT_EDGE, display=resizable_display).open()
+    set_resolution(resizable_display, 1280, 720)  # the resolution comes back
+    with ScreenRegionSource(RIGHT_EDGE, display=resizable_display) as source:
+        frame = source.read()
+    assert frame is not None and np.all(frame.image == ORANGE_BGR)
+
+
+def test_region_no_monitor_shows_is_caught_by_the_layout_check(resizable_display: str) -> None:
+    # the root window stays 1280x720, so grabbing RIGHT_EDGE still works (and shows nothing
+    # anyone sees): only the periodic layout check notices
+    checked = ScreenRegionSource(RIGHT_EDGE, display=resizable_display, layout_check_s=0.0)
+    not_due = ScreenRegionSource(RIGHT_EDGE, display=resizable_display, layout_check_s=3600)
+    with checked, not_due:
+        assert checked.read() is not None and not_due.read() is not None
+        set_resolution(resizable_display, 800, 600, fb=(1280, 720))
+        assert not_due.read() is not None  # the grab alone does not notice
+        with pytest.raises(RegionLostError, match=r"\(900, 100, 200×150\) is no longer"):
+            checked.read()
+        with pytest.raises(RegionLostError):
+            not_due.check_layout()
+
+
+def test_region_still_on_screen_keeps_reading_after_a_change(resizable_display: str) -> None:
+    with ScreenRegionSource((10, 10, 100, 100), display=resizable_display,
+                            layout_check_s=0.0) as source:
+        assert source.read() is not None
+        set_resolution(resizable_display, 800, 600)
+        frames = [source.read() for _ in range(3)]  # each read re-checks the layout
+    assert all(f is not None and f.image.shape == (100, 100, 3) for f in frames)

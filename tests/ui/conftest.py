@@ -24,4 +24,10 @@ def no_modal_messageboxes(monkeypatch):
     for name in ("warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name,
                             staticmethod(lambda *a, **k: shown.append(a[2] if len(a) > 2 else "")))
+
+    def question(*a, **k):
+        shown.append(a[2] if len(a) > 2 else "")
+        return QMessageBox.StandardButton.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     return shown

@@ -315,3 +315,96 @@ def test_fifty_students_timelines_thin_labels_and_show_the_selection(window, qtb
         "Student name 04", "Student name 11", "Student name 43"]
     window.table.clearSelection()
     assert tl.image.image.shape[0] == 50
+
+
+def test_full_disk_is_said_at_once_rows_kept_exported_and_saved_later(
+        window, qtbot, gallery_frames, tmp_path, monkeypatch, no_modal_messageboxes):
+    """SQLITE_FULL (max_page_count) while a class runs: a warning, "NOT SAVED", every row
+    exportable meanwhile, and all rows in the file once space is back."""
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from fer_desktop.session.store import SessionStore
+
+    frames = gallery_frames
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: frames[i % len(frames)], fps=15.0, realtime=True)
+    window.start()
+    qtbot.waitUntil(lambda: len(window.recorder.students) > 0, timeout=20000)
+    window._flush_store(force=True)
+    db = window.store._conn
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    qtbot.waitUntil(lambda: "NOT SAVED" in window.lbl_saved.text(), timeout=10000)
+    assert any("full" in m for m in no_modal_messageboxes), no_modal_messageboxes
+    qtbot.waitUntil(lambda: window.store.pending > 50, timeout=20000)
+    # the teacher exports elsewhere meanwhile: every row so far, saved or not
+    out = tmp_path / "elsewhere.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out),
+                                                                                       "")))
+    window.act_pause.setChecked(True)
+    qtbot.waitUntil(lambda: window.controller.state == PipelineState.PAUSED, timeout=5000)
+    qtbot.wait(200)
+    recorded = sum(int(s.counts.sum()) for s in window.recorder.students.values())
+    window.export_csv()
+    with open(out, newline="", encoding="utf-8") as fh:
+        exported = [r for r in csv.DictReader(fh) if r["expression"] != "camera_off"]
+    assert len(exported) == recorded
+    # stopping with a full disk keeps the session open and in memory; Start is refused
+    window.act_pause.setChecked(False)
+    window.stop()
+    assert window.store is not None and window.store.pending
+    path = window.store.path
+    window.start()
+    assert not window.controller.running
+    db.execute("PRAGMA max_page_count = 1073741823")  # space is back
+    window.stop()
+    window._close_store()
+    assert window.store is None and window.lbl_saved.text() == "saved"
+    with SessionStore.open(path) as saved:
+        assert len([o for o in saved.observations() if o.camera_on]) == recorded
+
+
+def test_lost_source_is_shown_and_the_session_goes_on(window, qtbot, gallery_frames):
+    """A camera unplugged mid-class (a source that reports itself lost, at the source seam):
+    the window says so, keeps the session, and goes on when frames come back."""
+    from fer_desktop.capture import SourceLostError
+
+    frames = gallery_frames
+    opened: list[int] = []
+
+    class Camera(SyntheticSource):
+        reconnectable = True
+
+        def __init__(self, attempt: int) -> None:
+            super().__init__(lambda i: frames[i % len(frames)], fps=15.0, realtime=True)
+            self.attempt = attempt
+
+        def open(self) -> None:
+            if self.attempt == 1:  # still unplugged when first retried
+                raise SourceLostError("Camera 0 was disconnected. Waiting for it to come back…")
+            super().open()
+
+        def read(self):
+            frame = super().read()
+            if self.attempt == 0 and frame is not None and frame.index >= 15:
+                raise SourceLostError("Camera 0 was disconnected. Waiting for it to come back…")
+            return frame
+
+    def factory():
+        opened.append(len(opened))
+        return Camera(opened[-1])
+
+    window.source_factory_override = factory
+    window.start()
+    session = window.store.path
+    qtbot.waitUntil(lambda: "source lost" in window.lbl_state.text(), timeout=30000)
+    assert "disconnected" in window.source_problem
+    seen = {sid: int(s.counts.sum()) for sid, s in window.recorder.students.items()}
+    assert seen
+    qtbot.waitUntil(lambda: window.source_problem == "", timeout=30000)
+    qtbot.waitUntil(lambda: sum(int(s.counts.sum()) for s in window.recorder.students.values())
+                    > sum(seen.values()) + 20, timeout=30000)
+    assert window.controller.state == PipelineState.RUNNING and window.store.path == session
+    assert len(opened) >= 3
+    window.stop()
