@@ -32,6 +32,9 @@ def _renamed(obs, name: str):
     return replace(obs, student_name=name)
 
 
+#: Seconds between two kept snapshots when the teacher turned snapshots on for a session.
+SNAPSHOT_INTERVAL_S = 60.0
+
 SOURCE_LABELS = {"screen": "Screen region", "webcam": "Webcam", "video": "Video file"}
 
 
@@ -51,6 +54,8 @@ class MainWindow(QMainWindow):
         self.model_problem = ""  # why the model cannot be used ("" when it can)
         self._store_failing = False
         self.source_problem = ""  # the source's message while it is lost
+        self.snapshot_dir: Path | None = None  # set for a session the teacher keeps pictures of
+        self._last_snapshot = -1e9
         self.store = None  # SessionStore of the running session
         self.last_session_path: Path | None = None
         self.sessions_dir = None  # default_sessions_dir() unless set (tests)
@@ -301,6 +306,14 @@ class MainWindow(QMainWindow):
         except StoreError as exc:
             self.store = None
             self._show_store_problem(str(exc))
+        self.snapshot_dir = None
+        if self.settings.store_images:
+            # for this session only: the next one stores no pictures unless turned on again
+            base = self.store.path if self.store is not None else Path(folder) / "session"
+            self.snapshot_dir = base.with_name(base.stem + "_snapshots")
+            self._last_snapshot = -1e9
+            self.settings.store_images = False
+            self._save_settings()
 
     def _flush_store(self, force: bool = False) -> None:
         from fer_desktop.session.store import StoreError
@@ -331,6 +344,29 @@ class MainWindow(QMainWindow):
             self._store_saved()
         except StoreError as exc:
             self._show_store_problem(str(exc))
+
+    def _maybe_snapshot(self, result: FrameResult) -> None:
+        """Once a minute, the annotated picture (only when the teacher turned it on)."""
+        import os
+
+        import cv2
+
+        from fer_desktop.vision.overlay import draw_result
+
+        t = result.frame.timestamp
+        if t - self._last_snapshot < SNAPSHOT_INTERVAL_S:
+            return
+        self._last_snapshot = t
+        folder = self.snapshot_dir
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            ok, png = cv2.imencode(".png", draw_result(result.frame.image, result))
+            name = folder / f"frame_{result.frame.index:07d}.png"
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(png.tobytes())
+        except OSError as exc:
+            self.statusBar().showMessage(f"Cannot keep a snapshot in {folder} ({exc}).", 10000)
 
     def _show_store_problem(self, message: str) -> None:
         """Say at once that saving fails (a dialog the first time, then the status bar)."""
@@ -505,6 +541,8 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             self.store.add_result(result)
             self._flush_store()
+        if self.snapshot_dir is not None:
+            self._maybe_snapshot(result)
         self.video.set_result(result)
         s = result.stats
         self.lbl_fps.setText(f"{s.fps:.1f} fps")

@@ -36,6 +36,9 @@ class SettingsDialog(QDialog):
         self.webcam = QSpinBox(minimum=0, maximum=16, value=settings.webcam_index)
         self.names = QCheckBox("Read participant names in gallery tiles (Tesseract OCR)")
         self.names.setChecked(settings.read_names)
+        self.snapshots = QCheckBox("Keep an annotated snapshot of the picture every minute "
+                                   "(next session only)")
+        self.snapshots.setChecked(settings.store_images)
         self.aggregate = QCheckBox("Aggregate only: class mood, no per-student data")
         self.aggregate.setChecked(settings.aggregate_only)
         form.addRow("Flag negative expressions after", self.negative)
@@ -45,6 +48,7 @@ class SettingsDialog(QDialog):
         form.addRow("Webcam index", self.webcam)
         form.addRow(self.names)
         form.addRow(self.aggregate)
+        form.addRow(self.snapshots)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -56,4 +60,5 @@ class SettingsDialog(QDialog):
                        missing_s=float(self.missing.value()), max_fps=self.fps.value(),
                        detector=self.detector.currentData(), webcam_index=self.webcam.value(),
                        aggregate_only=self.aggregate.isChecked(),
-                       read_names=self.names.isChecked())
+                       read_names=self.names.isChecked(),
+                       store_images=self.snapshots.isChecked())
