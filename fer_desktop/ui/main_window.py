@@ -401,11 +401,19 @@ class MainWindow(QMainWindow):
             target = store.path if store is not None else self.last_session_path
             if target is None:
                 raise ExportError("There is no session to export yet: press Start first.")
+            with SessionStore.open(target) as saved:
+                if saved.aggregate_only:  # no student rows exist: the class mood per frame
+                    from fer_desktop.session.aggregate import write_frames_csv
+
+                    frames = saved.frames()
+                    write_frames_csv(path, frames)
+                    self.statusBar().showMessage(
+                        f"Exported the class mood of {len(frames)} frames to {path} "
+                        "(aggregate-only session: no per-student data)", 10000)
+                    return
+                obs = saved.observations()
             if store is not None and store.pending:
                 obs = store.saved_and_pending_observations()  # saving fails: export it all
-            else:
-                with SessionStore.open(target) as saved:
-                    obs = saved.observations()
             for sid, name in self.names.items():
                 obs = [o if o.student_id != sid else _renamed(o, name) for o in obs]
             write_long_csv(path, obs)

@@ -121,7 +121,8 @@ def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frame
     assert "Reviewing session" in window.video.message
 
 
-def test_aggregate_only_stores_no_per_student_rows(window, qtbot, gallery_frames, tmp_path):
+def test_aggregate_only_stores_no_per_student_rows(window, qtbot, gallery_frames, tmp_path,
+                                                   monkeypatch):
     from dataclasses import replace
 
     from fer_desktop.session.store import SessionStore
@@ -139,6 +140,19 @@ def test_aggregate_only_stores_no_per_student_rows(window, qtbot, gallery_frames
         assert saved.aggregate_only
         assert saved.observations() == [] and saved.students() == {}
         assert len(saved.frames()) > 5
+    # the export holds the class mood per frame and nothing per student
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    out = tmp_path / "mood.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(out), "")))
+    window.export_csv()
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) > 5 and not any("student" in c for c in rows[0])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".csv") == ["mood.csv"]
 
 
 def test_unfinished_session_is_offered_for_recovery(window, tmp_path, monkeypatch,
