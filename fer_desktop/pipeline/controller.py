@@ -15,6 +15,7 @@ class PipelineController(QObject):
     result_ready = Signal(object)  # FrameResult
     state_changed = Signal(object)  # PipelineState
     error_occurred = Signal(str)
+    ended = Signal()  # the worker thread has ended (stopped, source finished, or fault)
     source_status = Signal(str)  # a lost live source being retried; "" when it is back
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -82,3 +83,4 @@ class PipelineController(QObject):
         thread.deleteLater()
         if self.state not in (PipelineState.FAULTED, PipelineState.STOPPED):
             self._set_state(PipelineState.STOPPED)
+        self.ended.emit()

@@ -173,5 +173,7 @@ class PipelineWorker(QObject):
             faulted = True
         finally:
             source.close()
+            for warning in getattr(source, "warnings", ()):  # e.g. a video truncated halfway
+                self.error_occurred.emit(warning)
         self.state_changed.emit(PipelineState.FAULTED if faulted else PipelineState.STOPPED)
         self.finished.emit()

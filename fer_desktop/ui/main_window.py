@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.model_problem = ""  # why the model cannot be used ("" when it can)
         self._store_failing = False
         self.source_problem = ""  # the source's message while it is lost
+        self._switching = False  # switch_source() stops the worker to start another
         self.snapshot_dir: Path | None = None  # set for a session the teacher keeps pictures of
         self._last_snapshot = -1e9
         self.store = None  # SessionStore of the running session
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.controller.result_ready.connect(self._on_result_ready)
         self.controller.state_changed.connect(self._on_state_changed)
         self.controller.source_status.connect(self._on_source_status)
+        self.controller.ended.connect(self._on_pipeline_ended)
         self.controller.error_occurred.connect(self._on_error_occurred)
         self.paint_timer = QTimer(self, interval=33, timeout=self.video.refresh)
         self.plot_timer = QTimer(self, interval=1000, timeout=self._refresh_panels)
@@ -268,7 +270,11 @@ class MainWindow(QMainWindow):
             return
         paused = self.act_pause.isChecked()
         self.act_pause.setChecked(False)
-        self.controller.stop()
+        self._switching = True
+        try:
+            self.controller.stop()
+        finally:
+            self._switching = False
         engine = self.controller.last_engine
         factory = (lambda: engine) if engine is not None else self._engine_factory()
         self.controller.start(self._source_factory(), factory, self.settings.max_fps)
@@ -560,9 +566,17 @@ class MainWindow(QMainWindow):
     def _on_state_changed(self, state: PipelineState) -> None:
         running = state in (PipelineState.RUNNING, PipelineState.PAUSED, PipelineState.STARTING)
         self.act_start.setEnabled(not running and not self.model_problem)
+
         self.act_pause.setEnabled(state in (PipelineState.RUNNING, PipelineState.PAUSED))
         self.act_stop.setEnabled(running)
         self.lbl_state.setText(state.value)
+
+    def _on_pipeline_ended(self) -> None:
+        """The video ended or the analysis stopped on an error: the session is complete."""
+        if self._switching or self.store is None:
+            return
+        self._refresh_panels()
+        self._close_store()
 
     def _on_source_status(self, message: str) -> None:
         """The source was lost (camera unplugged, region off screen) or is back ("")."""

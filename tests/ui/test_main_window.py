@@ -422,3 +422,59 @@ def test_lost_source_is_shown_and_the_session_goes_on(window, qtbot, gallery_fra
     assert window.controller.state == PipelineState.RUNNING and window.store.path == session
     assert len(opened) >= 3
     window.stop()
+
+
+def test_truncated_video_stops_at_the_damage_and_keeps_the_rows(window, qtbot, gallery_frames,
+                                                                tmp_path,
+                                                                no_modal_messageboxes):
+    """A recorded class cut halfway (a copy that did not finish): the window says so, and
+    the session holds the rows analysed up to the damage, finished and exportable."""
+    import cv2
+
+    from fer_desktop.session.store import SessionStore
+
+    video = tmp_path / "class.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (960, 540))
+    for k in range(40):
+        writer.write(gallery_frames[k % len(gallery_frames)])
+    writer.release()
+    data = video.read_bytes()
+    video.write_bytes(data[: len(data) // 2])  # the second half is gone
+    window.settings.source, window.settings.video_path = "video", str(video)
+    window.sessions_dir = tmp_path / "sessions"
+    window.start()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60000)
+    qtbot.waitUntil(lambda: window.store is None, timeout=5000)  # session finished by itself
+    assert any("truncated" in m for m in no_modal_messageboxes), no_modal_messageboxes
+    with SessionStore.open(window.last_session_path) as saved:
+        assert saved.status == "finished"
+        frames = {o.frame_index for o in saved.observations()}
+    assert 5 <= len(frames) < 40 and max(frames) < 25
+
+
+@pytest.mark.parametrize("where", ["missing_folder", "a_folder", "under_a_file"])
+def test_export_to_a_bad_place_says_why_and_leaves_the_session_alone(
+        window, qtbot, gallery_frames, tmp_path, monkeypatch, no_modal_messageboxes, where):
+    import hashlib
+
+    from PySide6.QtWidgets import QFileDialog
+
+    window.sessions_dir = tmp_path / "sessions"
+    window.source_factory_override = lambda: SyntheticSource(gallery_frames[:12], fps=30.0)
+    window.start()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=30000)
+    session = window.last_session_path
+    before = hashlib.sha256(session.read_bytes()).hexdigest()
+    (tmp_path / "a_file.txt").write_text("x")
+    (tmp_path / "folder.csv").mkdir()
+    target = {"missing_folder": tmp_path / "no such folder" / "class.csv",
+              "a_folder": tmp_path / "folder.csv",
+              "under_a_file": tmp_path / "a_file.txt" / "class.csv"}[where]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    window.export_csv()
+    message = no_modal_messageboxes[-1]
+    assert str(target.parent) in message or str(target) in message, message
+    assert "Traceback" not in message
+    assert hashlib.sha256(session.read_bytes()).hexdigest() == before
+    assert not target.is_file()
