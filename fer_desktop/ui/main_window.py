@@ -228,7 +228,8 @@ class MainWindow(QMainWindow):
         self.aliases.clear()
         self.table.reset()
         self.timelines.clear()
-        self._open_store()
+        if not self._open_store():
+            return  # nothing recorded yet, so nothing is lost: the message says what to do
         self.controller.start(self._source_factory(), self._engine_factory(),
                               self.settings.max_fps)
 
@@ -298,7 +299,7 @@ class MainWindow(QMainWindow):
         self._close_store()
 
     # ---- session file -------------------------------------------------------------------
-    def _open_store(self) -> None:
+    def _open_store(self) -> bool:
         from dataclasses import asdict
 
         from fer_desktop.session.store import SessionStore, StoreError, default_sessions_dir
@@ -311,7 +312,12 @@ class MainWindow(QMainWindow):
                                              aggregate_only=self.settings.aggregate_only)
         except StoreError as exc:
             self.store = None
-            self._show_store_problem(str(exc))
+            self.lbl_saved.setText("⚠ NOT SAVED")
+            QMessageBox.warning(
+                self, "Cannot start a session",
+                f"{exc}\n\nThe session was not started, so nothing is lost. Free disk space, "
+                "or point FER_DESKTOP_DATA at a writable folder, then press Start again.")
+            return False
         self.snapshot_dir = None
         if self.settings.store_images:
             # for this session only: the next one stores no pictures unless turned on again
@@ -320,6 +326,7 @@ class MainWindow(QMainWindow):
             self._last_snapshot = -1e9
             self.settings.store_images = False
             self._save_settings()
+        return True
 
     def _flush_store(self, force: bool = False) -> None:
         from fer_desktop.session.store import StoreError

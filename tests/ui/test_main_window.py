@@ -478,3 +478,16 @@ def test_export_to_a_bad_place_says_why_and_leaves_the_session_alone(
     assert "Traceback" not in message
     assert hashlib.sha256(session.read_bytes()).hexdigest() == before
     assert not target.is_file()
+
+
+def test_unwritable_sessions_folder_refuses_to_start_and_says_why(window, tmp_path,
+                                                                  gallery_frames,
+                                                                  no_modal_messageboxes):
+    # a folder that cannot be created (its parent is a file): as root, permission bits
+    # would not stop us, this does
+    (tmp_path / "a_file").write_text("x")
+    window.sessions_dir = tmp_path / "a_file" / "sessions"
+    window.source_factory_override = lambda: SyntheticSource(gallery_frames, fps=15.0)
+    window.start()
+    assert not window.controller.running and window.store is None
+    assert "a_file" in no_modal_messageboxes[-1] and "nothing is lost" in no_modal_messageboxes[-1]
