@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from fer_desktop.session.aggregate import write_frames_csv
 from fer_desktop.session.export import (
     DEFAULT_MAX_GAP_S,
     ExportError,
+    Observation,
+    pseudonym_map,
     write_long_csv,
     write_summary_csv,
 )
@@ -36,6 +41,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--max-gap", type=float, default=DEFAULT_MAX_GAP_S, metavar="S",
                         help="summary: longer gaps between sightings do not count as seen "
                              "(default %(default)s s)")
+    parser.add_argument("--pseudonymize", action="store_true",
+                        help="replace student names in --csv and --summary by pseudonyms "
+                             "(Student-XXXXXX: the same in both files, new on every export)")
     return parser
 
 
@@ -50,6 +58,14 @@ def resolve_session(text: str) -> Path:
 def _fail(message: str) -> int:
     print(f"fer-desktop export: error: {' '.join(message.split())}", file=sys.stderr)
     return 2
+
+
+def _rows(store: SessionStore, names: dict[str, str] | None) -> Iterator[Observation]:
+    """The session's observations, with student names replaced through ``names`` if given."""
+    rows = store.iter_observations()
+    if names is None:
+        return rows
+    return (replace(o, student_name=names[o.student_name]) for o in rows)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,10 +87,13 @@ def run(args: argparse.Namespace) -> int:
                       "finished (still recording, or the app stopped); exporting what was "
                       "saved", file=sys.stderr)
             written = []
+            names = None
+            if args.pseudonymize:  # one key for both files: they share the pseudonyms
+                names = pseudonym_map({"", *store.students().values()}, secrets.token_bytes(32))
             if args.csv is not None:
-                written.append(write_long_csv(args.csv, store.iter_observations()))
+                written.append(write_long_csv(args.csv, _rows(store, names)))
             if args.summary is not None:
-                written.append(write_summary_csv(args.summary, store.iter_observations(),
+                written.append(write_summary_csv(args.summary, _rows(store, names),
                                                  args.max_gap))
             if args.frames is not None:
                 written.append(write_frames_csv(args.frames, store.frames()))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
+import hmac
 import io
 import math
 import os
+import secrets
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from statistics import median
@@ -234,6 +239,58 @@ def summarize(
     return summaries
 
 
+#: A pseudonym is this prefix and PSEUDONYM_CHARS characters (A-Z, 2-7) of a keyed hash.
+PSEUDONYM_PREFIX = "Student-"
+PSEUDONYM_CHARS = 6
+
+
+def fold_name(name: str) -> str:
+    """The form in which names are compared for pseudonyms: NFKC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def pseudonym_map(names: Iterable[str], key: bytes) -> dict[str, str]:
+    """Each of ``names`` -> its pseudonym under ``key`` (see :func:`pseudonymize`).
+
+    Names that fold to the same text share a pseudonym; names that fold differently never do:
+    if two codes of :data:`PSEUDONYM_CHARS` characters collide (about 1 in 10^6 for a class
+    of 40), every code of this map gets two characters more until they differ.
+    """
+    if not isinstance(key, bytes | bytearray) or not key:
+        raise ValueError("the pseudonym key must be non-empty bytes (e.g. secrets.token_bytes(32))")
+    folded = {name: fold_name(name) for name in set(names)}
+    codes = {
+        f: base64.b32encode(hmac.new(key, f.encode("utf-8"), hashlib.sha256).digest()).decode()
+        for f in set(folded.values()) if f
+    }
+    n = PSEUDONYM_CHARS
+    while len({c[:n] for c in codes.values()}) < len(codes) and n < 52:  # 52: the whole hash
+        n += 2
+    return {name: f"{PSEUDONYM_PREFIX}{codes[f][:n]}" if f else "" for name, f in folded.items()}
+
+
+def pseudonymize(observations: Iterable[Observation], key: bytes | None = None
+                 ) -> list[Observation]:
+    """The observations with each student name replaced by a pseudonym, all else unchanged.
+
+    A name becomes ``Student-`` and 6 characters of the HMAC-SHA256 of its folded form
+    (:func:`fold_name`, so "Ana  Souza" and "ana souza" are one student) under ``key``: the same
+    name gets the same pseudonym throughout, and names that fold differently never share one.
+    An empty name (one the gallery did not show) stays empty; the student id still tells
+    students apart. The default key is new random bytes on every call, so pseudonyms cannot be
+    undone by hashing a class list, and two exports cannot be linked; pass one key to several
+    calls (the long and the summary CSV of one export) to give them the same pseudonyms.
+
+    Args:
+        observations: rows to export.
+        key: secret HMAC key; default ``secrets.token_bytes(32)``.
+    """
+    rows = list(observations)
+    names = pseudonym_map({o.student_name for o in rows},
+                          secrets.token_bytes(32) if key is None else key)
+    return [replace(o, student_name=names[o.student_name]) for o in rows]
+
+
 def _write_atomic(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Write a UTF-8 CSV next to ``path`` under a temporary name, then rename it over ``path``."""
     folder = path.parent
@@ -246,7 +303,8 @@ def _write_atomic(path: Path, header: Sequence[str], rows: Iterable[Sequence[str
     tmp_name = ""
     try:
         with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=folder, prefix=f".{path.name}.",
+            # the name's start only: ".<name>.<random>.tmp" must fit in 255 bytes too
+            "w", encoding="utf-8", newline="", dir=folder, prefix=f".{path.name[:32]}.",
             suffix=".tmp", delete=False,
         ) as handle:
             tmp_name = handle.name
@@ -322,7 +380,9 @@ def read_long_csv(path: str | os.PathLike[str]) -> list[Observation]:
     """
     source = Path(path)
     try:
-        text = source.read_text(encoding="utf-8-sig")
+        # newline="": a quoted cell keeps its line breaks as written (\r, \r\n), as csv wants
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ExportError(f"Cannot read {source} ({exc}); choose a fer_desktop CSV.") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))

@@ -117,7 +117,7 @@ def _sanitize(p: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(p).all(axis=1)
     if bad.any():
         p[bad] = 1.0 / p.shape[1]
-    p = np.clip(p, 0.0, None)
+    p = np.clip(p.astype(np.float64), 0.0, None)  # float64: a row of huge values cannot sum to inf
     s = p.sum(axis=1, keepdims=True)
     return np.where(s > 0, p / np.where(s > 0, s, 1), 1.0 / p.shape[1]).astype(np.float32)
 

@@ -20,7 +20,7 @@ from fer_desktop.datatypes import BBox, FaceResult, Frame, FrameResult, Pipeline
 from fer_desktop.vision.classifier import EmotionClassifier
 from fer_desktop.vision.detector import FaceDetector
 from fer_desktop.vision.identity import GalleryIdentities
-from fer_desktop.vision.preprocess import crop_face, to_gray
+from fer_desktop.vision.preprocess import as_uint8, crop_face, to_gray
 from fer_desktop.vision.tracking import ExpressionSmoother, FaceTracker
 
 #: Crop margin (fraction of the box side added on each side) chosen by measurement on
@@ -80,6 +80,7 @@ class AnalysisEngine:
         image = frame.image
         if image is None or image.size == 0 or image.ndim < 2:
             return FrameResult(frame, (), PipelineStats(frames=self._frames))
+        image = as_uint8(image)  # Frame says uint8; a float or 16-bit picture is read as 0..255
         gray = to_gray(image)
         now = frame.timestamp
         changed = self._changed(gray)

@@ -7,9 +7,30 @@ import numpy as np
 
 from fer_desktop.labels import FER_SIZE
 
+#: Largest square (px) that :func:`crop_face` pads at full resolution. A bigger box (a wild
+#: detection, far larger than any face on screen) is shrunk to the output size first, so it
+#: cannot allocate gigabytes of border.
+MAX_PADDED_SIDE = 4096
+
+
+def as_uint8(image: np.ndarray) -> np.ndarray:
+    """An image of any dtype as uint8 (a uint8 one as is).
+
+    Values are read on the 0..255 scale whatever the dtype (a float picture in 0..1 comes out
+    nearly black rather than changing scale with its content), clipped; NaN counts as 0.
+    """
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.bool_:
+        return image.astype(np.uint8)
+    return np.clip(np.nan_to_num(image, nan=0.0, posinf=255.0, neginf=0.0), 0, 255).astype(
+        np.uint8)
+
 
 def to_gray(image: np.ndarray) -> np.ndarray:
-    """Any uint8 image (HxW, HxWx1, BGR or BGRA) as a 2-D grayscale array."""
+    """Any image (HxW, HxWx1, BGR or BGRA; uint8, else see :func:`as_uint8`) as 2-D uint8."""
+    image = as_uint8(image)
     if image.size == 0:
         return np.zeros(image.shape[:2], np.uint8)
     if image.ndim == 2:
@@ -28,8 +49,6 @@ def fit_face(face: np.ndarray, size: int = FER_SIZE) -> np.ndarray:
     face = to_gray(np.asarray(face))
     if face.size == 0:
         return np.zeros((size, size), np.uint8)
-    if face.dtype != np.uint8:
-        face = np.clip(np.nan_to_num(face), 0, 255).astype(np.uint8)
     if face.shape == (size, size):
         return face
     interp = cv2.INTER_AREA if min(face.shape) > size else cv2.INTER_LINEAR
@@ -57,9 +76,21 @@ def crop_face(gray: np.ndarray, box: tuple[int, int, int, int], margin: float = 
         return np.zeros((size, size), np.uint8)
     crop = gray[cy0:cy1, cx0:cx1]
     pad = (cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1)
+    if any(pad) and side > MAX_PADDED_SIDE:
+        crop, pad = _shrink(crop, pad, size / side)
     if any(pad):
         crop = cv2.copyMakeBorder(crop, *pad, borderType=cv2.BORDER_REPLICATE)
     return fit_face(crop, size)
+
+
+def _shrink(crop: np.ndarray, pad: tuple[int, int, int, int],
+            scale: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The in-frame part of a crop and its border widths, scaled by ``scale`` (< 1)."""
+    h, w = crop.shape[:2]
+    small = cv2.resize(crop, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
+    top, bottom, left, right = (round(p * scale) for p in pad)
+    return small, (top, bottom, left, right)
 
 
 def faces_to_batch(faces: list[np.ndarray], size: int = FER_SIZE) -> np.ndarray:
