@@ -127,6 +127,10 @@ class BlazeFaceParams:
     min_size: int = 24
 
 
+#: Most windows BlazeFace runs in one model call (bounds memory on very large frames).
+MAX_BATCH = 256
+
+
 class BlazeFaceDetector:
     """MediaPipe BlazeFace (TFLite via ai-edge-litert) run on overlapping square windows.
 
@@ -179,17 +183,9 @@ class BlazeFaceDetector:
             xs.append(w - s)
         return [(x, y, s) for y in ys for x in xs]
 
-    def detect(self, image: np.ndarray) -> list[BBox]:
-        if image.size == 0 or min(image.shape[:2]) < 16:
-            return []
-        if image.ndim == 2:
-            rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-        elif image.shape[2] == 4:
-            rgb = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
-        else:
-            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        h, w = rgb.shape[:2]
-        wins = self._windows(h, w)
+    def _detect_windows(self, rgb: np.ndarray, wins: list[tuple[int, int, int]],
+                        all_boxes: list[np.ndarray], all_scores: list[np.ndarray]) -> None:
+        """Run the model on ``wins`` as one batch; append boxes (frame pixels) and scores."""
         n = self.size
         batch = np.empty((len(wins), n, n, 3), np.float32)
         for k, (x, y, s) in enumerate(wins):
@@ -206,7 +202,6 @@ class BlazeFaceDetector:
         reg = self._unbatch(self._it.get_tensor(self._reg["index"]), len(wins))
         logits = self._unbatch(self._it.get_tensor(self._cls["index"]), len(wins))[..., 0]
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -80, 80)))
-        all_boxes, all_scores = [], []
         for k, (x, y, s) in enumerate(wins):
             sel = np.nonzero(scores[k] >= self.params.score)[0]
             if not sel.size:
@@ -220,6 +215,23 @@ class BlazeFaceDetector:
             b[:, [1, 3]] += y
             all_boxes.append(b)
             all_scores.append(scores[k, sel])
+
+    def detect(self, image: np.ndarray) -> list[BBox]:
+        if image.size == 0 or min(image.shape[:2]) < 16:
+            return []
+        if image.ndim == 2:
+            rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+        elif image.shape[2] == 4:
+            rgb = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+        else:
+            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        h, w = rgb.shape[:2]
+        wins = self._windows(h, w)
+        all_boxes, all_scores = [], []
+        # at most MAX_BATCH windows per model call: a 1080p frame is one call, an 8K or
+        # 10000x10000 frame many, so memory stays bounded (one call of 4,100 windows took 9 GB)
+        for start in range(0, len(wins), MAX_BATCH):
+            self._detect_windows(rgb, wins[start:start + MAX_BATCH], all_boxes, all_scores)
         if not all_boxes:
             return []
         boxes, sc = np.concatenate(all_boxes), np.concatenate(all_scores)
