@@ -99,8 +99,9 @@ class AnalysisEngine:
             if self.gallery is not None:
                 colour = image.ndim == 3 and image.shape[2] in (3, 4)
                 image_bgr = image[..., :3] if colour else cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-                found = self.gallery.update(image_bgr, gray, boxes, self._ids,
-                                            self.tracker, now)
+                found = self.gallery.update(
+                    image_bgr, gray, boxes, self._ids, self.tracker, now,
+                    read=self.gallery.needs_read(now, changed or force_detect))
                 self._ids, self._names = found.ids, found.names
                 self._camera_off, ocr_ms = found.camera_off, found.ocr_ms
             self._last_detect_t = now

@@ -15,6 +15,7 @@ reader's cache, so a steady gallery costs a few milliseconds per read.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,17 +48,21 @@ class GalleryIdentities:
         matcher: maps names as read to stable names (default: a learning NameMatcher).
         strip_threshold: share of a tile's label-strip pixels that must change (by more than
             60 grey levels) for the tile to count as showing someone else.
+        refresh_s: seconds after which a steady gallery is read again (on detection frames).
         confirm: reads of the same tile that must agree before an unknown name becomes a new
             student (2 for a live gallery: one misread, "Dmitri" for "Dmitri Ivanov", does
             not split a student in two; 1 for single pictures).
     """
 
     def __init__(self, reader=None, matcher: NameMatcher | None = None,
-                 strip_threshold: float = 0.01, confirm: int = 2) -> None:
+                 strip_threshold: float = 0.01, confirm: int = 2,
+                 refresh_s: float = 3.0) -> None:
         self.reader = reader
         self.matcher = matcher or NameMatcher(learn=False)
         self.matcher.learn = False  # new names are learnt here, once confirmed
         self.confirm = confirm
+        self.refresh_s = refresh_s
+        self._last_read: float | None = None
         self._pending: dict[tuple[int, int], tuple[str, int]] = {}  # tile -> (reading, count)
         self.strip_threshold = strip_threshold
         self.tiles: list[Tile] = []
@@ -69,6 +74,7 @@ class GalleryIdentities:
 
     def reset(self) -> None:
         self.tiles, self.tile_names, self._strips = [], [], []
+        self._last_read = None
         self.id_of_name.clear()
         self._off_ids.clear()
         self._pending.clear()
@@ -100,8 +106,16 @@ class GalleryIdentities:
 
     # -- reading ------------------------------------------------------------------------------
 
+    def needs_read(self, now: float, changed: bool) -> bool:
+        """Whether a detection frame should read tiles and names again: when the picture or a
+        label changed, a new name waits for its confirming read, or ``refresh_s`` passed."""
+        return (changed or bool(self._pending) or self._last_read is None
+                or not self.tiles or now - self._last_read >= self.refresh_s
+                or now < self._last_read)
+
     def update(self, image_bgr: np.ndarray, gray: np.ndarray, boxes: Sequence[BBox],
-               track_ids: Sequence[int], tracker: FaceTracker, now: float) -> IdentityUpdate:
+               track_ids: Sequence[int], tracker: FaceTracker, now: float,
+               read: bool = True) -> IdentityUpdate:
         """Read tiles and names of this (detection) frame and settle every face's identity.
 
         Args:
@@ -111,10 +125,13 @@ class GalleryIdentities:
             track_ids: the tracker's id for each box (from ``tracker.update``).
             tracker: the tracker, relabelled where a name says who is where.
             now: the frame's timestamp.
+            read: find the tiles and read the names (else keep those of the last read).
         """
-        import time
-
         t0 = time.perf_counter()
+        if not read:  # the same gallery as at the last read: its tiles and names hold
+            members = faces_by_tile(boxes, self.tiles) if self.tiles else []
+            return self._identities(boxes, track_ids, members, tracker, now, t0)
+        self._last_read = now
         self.tiles = find_tiles(image_bgr)
         self._strips = [self._strip(gray, t) for t in self.tiles]
         texts = self.reader.read(image_bgr, self.tiles) if (self.reader and self.tiles) else []
@@ -130,6 +147,11 @@ class GalleryIdentities:
         self.tile_names = [n or self._confirmed(t, text)
                            for t, n, text in zip(self.tiles, names, texts or [""] * len(names),
                                                  strict=True)]
+        return self._identities(boxes, track_ids, members, tracker, now, t0)
+
+    def _identities(self, boxes: Sequence[BBox], track_ids: Sequence[int],
+                    members: list[list[int]], tracker: FaceTracker, now: float,
+                    t0: float) -> IdentityUpdate:
         face_name = [""] * len(boxes)
         for tile_k, faces in enumerate(members):
             if len(faces) == 1 and self.tile_names[tile_k]:  # one face: the named participant
