@@ -437,18 +437,22 @@ class SessionStore:
     def iter_observations(self) -> Iterator[Observation]:
         """Committed observations in recording order, with current names (flushes first)."""
         names = self.students()
-        n = len(EMOTIONS)
         for row in self._rows(f"SELECT {', '.join(OBS_COLS[1:])} FROM observations "
                               "WHERE session_key = ? ORDER BY rowid"):
-            frame_index, time_s, wall_time, source, sid, x, y, w, h, score = row[:10]
-            yield Observation(
-                session_id=self.session_id,
-                source=self.source if source is None else source,
-                frame_index=frame_index, time_s=time_s, wall_time=wall_time,
-                student_id=sid, student_name=names.get(sid, ""),
-                box=BBox(x, y, w, h, score),
-                probs=tuple(row[10:10 + n]), smoothed=tuple(row[10 + n:10 + 2 * n]),
-                camera_on=bool(row[10 + 2 * n]))
+            yield self._observation(row, names)
+
+    def _observation(self, row: Sequence[Any], names: Mapping[int, str]) -> Observation:
+        """An ``observations`` row (without its session key) as an Observation."""
+        n = len(EMOTIONS)
+        frame_index, time_s, wall_time, source, sid, x, y, w, h, score = row[:10]
+        return Observation(
+            session_id=self.session_id,
+            source=self.source if source is None else source,
+            frame_index=frame_index, time_s=time_s, wall_time=wall_time,
+            student_id=sid, student_name=names.get(sid, ""),
+            box=BBox(x, y, w, h, score),
+            probs=tuple(row[10:10 + n]), smoothed=tuple(row[10 + n:10 + 2 * n]),
+            camera_on=bool(row[10 + 2 * n]))
 
     def observations(self) -> list[Observation]:
         """All observations (see :meth:`iter_observations`)."""
@@ -460,7 +464,6 @@ class SessionStore:
         For an export while the session cannot be saved (full disk, folder gone): the rows
         the file holds, then the rows still waiting in memory.
         """
-        n = len(EMOTIONS)
         names = dict(self._names)
         try:
             names.update(dict(self._db().execute(
@@ -469,24 +472,13 @@ class SessionStore:
         except sqlite3.Error:
             pass  # names as recorded in memory
         names.update({sid: n_ for sid, (n_, _t) in self._renames.items() if n_})
-        saved: list[Observation] = []
         try:
             rows = self._db().execute(
                 f"SELECT {', '.join(OBS_COLS[1:])} FROM observations WHERE session_key = ? "
                 "ORDER BY rowid", (self._key,)).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot read the session {self.path} ({exc}).") from exc
-        for row in [r for r in rows] + [r[1:] for r in self._obs]:
-            frame_index, time_s, wall_time, source, sid, x, y, w, h, score = row[:10]
-            saved.append(Observation(
-                session_id=self.session_id,
-                source=self.source if source is None else source,
-                frame_index=frame_index, time_s=time_s, wall_time=wall_time,
-                student_id=sid, student_name=names.get(sid, ""),
-                box=BBox(x, y, w, h, score),
-                probs=tuple(row[10:10 + n]), smoothed=tuple(row[10 + n:10 + 2 * n]),
-                camera_on=bool(row[10 + 2 * n])))
-        return saved
+        return [self._observation(row, names) for row in [*rows, *(r[1:] for r in self._obs)]]
 
     def frames(self) -> list[FrameAggregate]:
         """One class aggregate per analysed frame, in recording order (flushes first)."""
