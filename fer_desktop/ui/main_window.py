@@ -112,12 +112,15 @@ class MainWindow(QMainWindow):
                                 triggered=self.close)
         self.act_about = QAction("&Responsible use…", self, triggered=self.show_notice)
         self.act_export = QAction("&Export CSV…", self, shortcut=QKeySequence("Ctrl+E"),
-                                  triggered=self.export_csv)
+                                  triggered=lambda: self.export_csv())
         file_menu = self.menuBar().addMenu("&File")
         self.act_open_session = QAction("Open &session…", self,
                                         shortcut=QKeySequence("Ctrl+Shift+O"),
                                         triggered=lambda: self.open_session())
-        file_menu.addActions([self.act_video, self.act_open_session, self.act_export])
+        self.act_export_pseudo = QAction("Export CSV with &pseudonyms…", self,
+                                         triggered=lambda: self.export_csv(pseudonyms=True))
+        file_menu.addActions([self.act_video, self.act_open_session, self.act_export,
+                              self.act_export_pseudo])
         self.act_settings = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"),
                                     triggered=self.edit_settings)
         file_menu.addAction(self.act_settings)
@@ -399,8 +402,18 @@ class MainWindow(QMainWindow):
         self.lbl_saved.setText("saved")
         self.lbl_saved.setStyleSheet("")
 
-    def export_csv(self) -> None:
-        from fer_desktop.session.export import ExportError, write_long_csv, write_summary_csv
+    def export_csv(self, pseudonyms: bool = False) -> None:
+        """Write the session's long and summary CSVs and the timelines PNG.
+
+        ``pseudonyms``: names become stable pseudonyms (a new key per export) and the PNG,
+        whose rows carry the names, is not written.
+        """
+        from fer_desktop.session.export import (
+            ExportError,
+            pseudonymize,
+            write_long_csv,
+            write_summary_csv,
+        )
         from fer_desktop.session.store import SessionStore, StoreError
 
         path, _ = QFileDialog.getSaveFileName(
@@ -429,8 +442,14 @@ class MainWindow(QMainWindow):
                 obs = store.saved_and_pending_observations()  # saving fails: export it all
             for sid, name in self.names.items():
                 obs = [o if o.student_id != sid else _renamed(o, name) for o in obs]
+            if pseudonyms:
+                obs = pseudonymize(obs)
             write_long_csv(path, obs)
             write_summary_csv(Path(path).with_name(Path(path).stem + "_summary.csv"), obs)
+            if pseudonyms:
+                self.statusBar().showMessage(
+                    f"Exported {len(obs)} rows with pseudonyms to {path}", 10000)
+                return
             self._refresh_panels()
             png = Path(path).with_name(Path(path).stem + "_timelines.png")
             if not self.timelines.grab().save(str(png)):

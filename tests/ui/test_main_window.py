@@ -491,3 +491,29 @@ def test_unwritable_sessions_folder_refuses_to_start_and_says_why(window, tmp_pa
     window.start()
     assert not window.controller.running and window.store is None
     assert "a_file" in no_modal_messageboxes[-1] and "nothing is lost" in no_modal_messageboxes[-1]
+
+
+def test_pseudonymised_export_from_the_window(window, qtbot, data_dir, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    faces, labels = load_faces(data_dir, 4, seed=6)
+    names = ["Ana Souza", "Ben Okafor", "Chloé Martin", "Dmitri Ivanov"]
+    frames = [compose_gallery(faces, labels, rows=2, cols=2, size=(1280, 720), face_px=120,
+                              names=names, text_renderer="pil", seed=k)[0] for k in range(4)]
+    window.sessions_dir = tmp_path / "sessions"
+    window.source_factory_override = lambda: SyntheticSource(frames * 8, fps=4.0)
+    window.start()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60000)
+    assert {s.name for s in window.recorder.students.values()} >= set(names[:3])
+    out = tmp_path / "out" / "class.csv"
+    out.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(out), "")))
+    window.act_export_pseudo.trigger()
+    text = out.read_text(encoding="utf-8") + (out.parent / "class_summary.csv").read_text(
+        encoding="utf-8")
+    assert "Student-" in text
+    for name in names:
+        for word in name.split():
+            assert word not in text
+    assert sorted(p.name for p in out.parent.iterdir()) == ["class.csv", "class_summary.csv"]
