@@ -64,12 +64,15 @@ class PipelineWorker(QObject):
         self._pause.clear()
 
     def set_paused(self, paused: bool) -> None:
-        """Thread-safe: pause or resume (the source stays open)."""
+        """Thread-safe: pause or resume (the source stays open).
+
+        The loop itself reports PAUSED once the frame in progress is out, so no result
+        arrives after the PAUSED state; RUNNING is reported when it reads again.
+        """
         if paused:
             self._pause.set()
         else:
             self._pause.clear()
-        self.state_changed.emit(PipelineState.PAUSED if paused else PipelineState.RUNNING)
 
     def _set_status(self, message: str) -> None:
         if message != self._status:
@@ -125,11 +128,18 @@ class PipelineWorker(QObject):
         min_dt = 1.0 / self.max_fps if self.max_fps > 0 else 0.0
         faulted = False
         try:
+            paused = False
             while not self._stop.is_set():
                 if self._pause.is_set():
+                    if not paused:
+                        paused = True
+                        self.state_changed.emit(PipelineState.PAUSED)
                     time.sleep(0.05)
                     last_t = None
                     continue
+                if paused:
+                    paused = False
+                    self.state_changed.emit(PipelineState.RUNNING)
                 t_start = time.monotonic()
                 try:
                     frame = source.read()

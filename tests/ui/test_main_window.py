@@ -42,7 +42,7 @@ def test_start_analyse_stop(window, qtbot, gallery_frames):
     assert "fps" in window.lbl_fps.text() and "faces" in window.lbl_faces.text()
     # pause: no new results while paused
     window.act_pause.setChecked(True)
-    qtbot.waitUntil(lambda: window.controller.state == PipelineState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: window.controller.state == PipelineState.PAUSED, timeout=20000)
     qtbot.wait(300)
     n = window.recorder.n_bins, sum(s.counts.sum() for s in window.recorder.students.values())
     qtbot.wait(500)
@@ -357,7 +357,7 @@ def test_full_disk_is_said_at_once_rows_kept_exported_and_saved_later(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out),
                                                                                        "")))
     window.act_pause.setChecked(True)
-    qtbot.waitUntil(lambda: window.controller.state == PipelineState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: window.controller.state == PipelineState.PAUSED, timeout=20000)
     qtbot.wait(200)
     recorded = sum(int(s.counts.sum()) for s in window.recorder.students.values())
     window.export_csv()
