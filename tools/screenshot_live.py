@@ -52,7 +52,8 @@ def main() -> int:
         app.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)
         w.grab().save(str(out))
-        print(f"saved {out}")
+        print(f"saved {out}: {w.lbl_fps.text()}, {w.lbl_faces.text()}, "
+              f"{w.lbl_dropped.text()}, {len(w.recorder.students)} students")
         w.stop()
         w.open_session(w.last_session_path)
         app.processEvents()
