@@ -84,6 +84,8 @@ def test_session_files_are_private(plain_class):
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
     folder = scratch / "home" / ".local" / "share" / "fer_desktop" / "sessions"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    settings = scratch / "home" / ".config" / "fer_desktop" / "settings.json"
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
 
 
 def test_snapshots_only_when_turned_on_and_for_one_session(data_dir, tmp_path):
