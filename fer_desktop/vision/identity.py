@@ -130,7 +130,7 @@ class GalleryIdentities:
         t0 = time.perf_counter()
         if not read:  # the same gallery as at the last read: its tiles and names hold
             members = faces_by_tile(boxes, self.tiles) if self.tiles else []
-            return self._identities(boxes, track_ids, members, tracker, now, t0)
+            return self._identities(gray, boxes, track_ids, members, tracker, now, t0)
         self._last_read = now
         self.tiles = find_tiles(image_bgr)
         self._strips = [self._strip(gray, t) for t in self.tiles]
@@ -147,9 +147,25 @@ class GalleryIdentities:
         self.tile_names = [n or self._confirmed(t, text)
                            for t, n, text in zip(self.tiles, names, texts or [""] * len(names),
                                                  strict=True)]
-        return self._identities(boxes, track_ids, members, tracker, now, t0)
+        return self._identities(gray, boxes, track_ids, members, tracker, now, t0)
 
-    def _identities(self, boxes: Sequence[BBox], track_ids: Sequence[int],
+    @staticmethod
+    def _looks_camera_off(gray: np.ndarray, t: Tile) -> bool:
+        """Whether a tile without a detected face looks like a camera that is off.
+
+        Zoom, Meet and Teams draw such a tile as a flat background with the name (or
+        initials) in the middle; a tile whose face the detector missed has a picture there.
+        The test: at least 70% of the middle of the tile (half its width and height) within 8
+        grey levels of the tile's most common level.
+        """
+        mid = gray[t.y + t.h // 4:t.y + 3 * t.h // 4, t.x + t.w // 4:t.x + 3 * t.w // 4]
+        if mid.size == 0:
+            return False
+        level = int(np.argmax(np.bincount(mid.ravel(), minlength=256)))
+        flat = np.count_nonzero(np.abs(mid.astype(np.int16) - level) <= 8)
+        return flat >= 0.7 * mid.size
+
+    def _identities(self, gray: np.ndarray, boxes: Sequence[BBox], track_ids: Sequence[int],
                     members: list[list[int]], tracker: FaceTracker, now: float,
                     t0: float) -> IdentityUpdate:
         face_name = [""] * len(boxes)
@@ -162,6 +178,8 @@ class GalleryIdentities:
             if faces:
                 continue
             t = self.tiles[tile_k]
+            if not self._looks_camera_off(gray, t):
+                continue  # a face the detector missed, not a camera that is off
             name = self.tile_names[tile_k]
             tile_id = self._off_ids.get((t.row, t.col))
             if name and name not in self.id_of_name and tile_id is not None and (

@@ -123,3 +123,24 @@ def test_without_ocr_tiles_and_camera_off_still_work(faces9, models_dir):
     again = engine.process(Frame(img, 1.0, 1, "g"))
     assert again.camera_off[0].student_id == result.camera_off[0].student_id
     assert np.all([f.student_id for f in again.faces] == [f.student_id for f in result.faces])
+
+
+class _MissOne:
+    """The real detector, except that it misses the face of one tile (a hard face)."""
+
+    def __init__(self, tile) -> None:
+        self.inner, self.tile = BlazeFaceDetector(), tile
+
+    def detect(self, gray):
+        t = self.tile
+        return [b for b in self.inner.detect(gray)
+                if not (t.x <= b.center[0] <= t.x + t.w and t.y <= b.center[1] <= t.y + t.h)]
+
+
+def test_a_missed_face_is_not_called_camera_off(faces9, models_dir):
+    img, tiles = _frame(faces9, list(range(9)), (2,), 0)
+    engine = AnalysisEngine(_MissOne(tiles[5]), EmotionClassifier.from_dir(models_dir),
+                            gallery=GalleryIdentities(None))
+    result = engine.process(Frame(img, 0.0, 0, "g"))
+    assert [c.box.as_tuple()[:2] for c in result.camera_off] == [(tiles[2].x, tiles[2].y)]
+    assert len(result.faces) == 7
