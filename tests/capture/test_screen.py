@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 
@@ -12,7 +9,11 @@ import pytest
 from fer_desktop.capture import RegionLostError, ScreenRegionSource, SourceError, SourceLostError
 from fer_desktop.capture.screen import validate_region
 from tests.capture.conftest import BLUE_RGB, ORANGE_RGB
-from tests.capture.xserver import XWindows, xvfb
+from tests.capture.xserver import (
+    RIGHT_EDGE,
+    orange_window_near_the_right_edge,
+    set_resolution,
+)
 
 ORANGE_BGR = ORANGE_RGB[::-1]
 BLUE_BGR = BLUE_RGB[::-1]
@@ -87,49 +88,12 @@ def test_validate_region_across_two_monitors() -> None:
         validate_region((3300, 0, 10, 10), monitors)
 
 
-def set_resolution(display: str, width: int, height: int, fb: tuple[int, int] | None = None
-                   ) -> None:
-    """Switch the Xvfb output to a ``width`` x ``height`` mode with real ``xrandr``.
-
-    ``fb`` is the root window size; by default it shrinks with the mode, as a resolution change
-    does. A larger ``fb`` leaves desktop area that no monitor shows (as an unplugged monitor of
-    a two-monitor desktop can). Xvfb cannot grow past the size it was started with.
-    """
-    xrandr = shutil.which("xrandr")
-    if xrandr is None:
-        pytest.skip("xrandr is not installed (apt-get install x11-xserver-utils)")
-
-    def run(*args: str) -> str:
-        return subprocess.run([xrandr, "--display", display, *args], check=True,
-                              capture_output=True, text=True, timeout=10).stdout
-
-    listing = run()
-    output = re.search(r"^(\S+) connected", listing, re.M)
-    assert output is not None, listing
-    mode = f"{width}x{height}"
-    if not re.search(rf"^\s+{mode}\s", listing, re.M):
-        run("--newmode", mode, "0", str(width), "0", "0", "0", str(height), "0", "0", "0")
-        run("--addmode", output.group(1), mode)
-    fb_w, fb_h = fb or (width, height)
-    run("--output", output.group(1), "--mode", mode, "--fb", f"{fb_w}x{fb_h}")
-
-
 @pytest.fixture
 def resizable_display() -> Iterator[str]:
     """A private 1280x720 Xvfb (this test may change its resolution) with an orange window
-    at (900, 100), 200x150, near the right edge."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb); screen tests need an X server")
-    with xvfb(1280, 720) as display:
-        windows = XWindows(display)
-        windows.add(900, 100, 200, 150, ORANGE_RGB)
-        try:
-            yield display
-        finally:
-            windows.close()
-
-
-RIGHT_EDGE = (900, 100, 200, 150)  # on the orange window; off the screen once it is 800x600
+    under RIGHT_EDGE, near the right edge."""
+    with orange_window_near_the_right_edge(ORANGE_RGB) as display:
+        yield display
 
 
 def test_region_lost_when_the_resolution_shrinks(resizable_display: str) -> None:

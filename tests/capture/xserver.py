@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -12,6 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 
 @contextmanager
@@ -94,3 +97,52 @@ class XWindows:
         if self._dpy:
             self._x11.XCloseDisplay(self._dpy)
             self._dpy = None
+
+
+def set_resolution(display: str, width: int, height: int, fb: tuple[int, int] | None = None
+                   ) -> None:
+    """Switch the Xvfb output to a ``width`` x ``height`` mode with real ``xrandr``.
+
+    ``fb`` is the root window size; by default it shrinks with the mode, as a resolution change
+    does. A larger ``fb`` leaves desktop area that no monitor shows (as an unplugged monitor of
+    a two-monitor desktop can). Xvfb cannot grow past the size it was started with.
+    """
+    xrandr = shutil.which("xrandr")
+    if xrandr is None:
+        pytest.skip("xrandr is not installed (apt-get install x11-xserver-utils)")
+
+    def run(*args: str) -> str:
+        return subprocess.run([xrandr, "--display", display, *args], check=True,
+                              capture_output=True, text=True, timeout=10).stdout
+
+    listing = run()
+    output = re.search(r"^(\S+) connected", listing, re.M)
+    assert output is not None, listing
+    mode = f"{width}x{height}"
+    if not re.search(rf"^\s+{mode}\s", listing, re.M):
+        run("--newmode", mode, "0", str(width), "0", "0", "0", str(height), "0", "0", "0")
+        run("--addmode", output.group(1), mode)
+    fb_w, fb_h = fb or (width, height)
+    run("--output", output.group(1), "--mode", mode, "--fb", f"{fb_w}x{fb_h}")
+
+
+#: A region on the window of :func:`orange_window_near_the_right_edge`; off the screen once
+#: the screen is 800x600.
+RIGHT_EDGE = (900, 100, 200, 150)
+
+
+@contextmanager
+def orange_window_near_the_right_edge(rgb: tuple[int, int, int]) -> Iterator[str]:
+    """A private 1280x720 Xvfb whose resolution tests may change (with ``xrandr``), with a
+    window of colour ``rgb`` under :data:`RIGHT_EDGE`; skips without Xvfb or xrandr."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb); screen tests need an X server")
+    if shutil.which("xrandr") is None:
+        pytest.skip("xrandr is not installed (apt-get install x11-xserver-utils)")
+    with xvfb(1280, 720) as display:
+        windows = XWindows(display)
+        windows.add(*RIGHT_EDGE, rgb)
+        try:
+            yield display
+        finally:
+            windows.close()

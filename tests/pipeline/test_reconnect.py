@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import time
 from collections.abc import Iterator
 
@@ -21,8 +20,7 @@ from fer_desktop.pipeline.controller import PipelineController
 from fer_desktop.pipeline.worker import PipelineState
 from fer_desktop.testing.gallery import compose_gallery, load_faces
 from tests.capture.conftest import ORANGE_RGB
-from tests.capture.test_screen import RIGHT_EDGE, set_resolution
-from tests.capture.xserver import XWindows, xvfb
+from tests.capture.xserver import RIGHT_EDGE, orange_window_near_the_right_edge, set_resolution
 
 LOST = "Camera 0 was disconnected. Waiting for it to come back…"
 
@@ -178,17 +176,8 @@ def test_unplugged_camera_is_retried_and_the_session_goes_on(qtbot, engine, gall
 @pytest.fixture
 def resizable_display() -> Iterator[str]:
     """A private 1280x720 Xvfb with an orange window under RIGHT_EDGE."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb); screen tests need an X server")
-    if shutil.which("xrandr") is None:
-        pytest.skip("xrandr is not installed (apt-get install x11-xserver-utils)")
-    with xvfb(1280, 720) as display:
-        windows = XWindows(display)
-        windows.add(900, 100, 200, 150, ORANGE_RGB)
-        try:
-            yield display
-        finally:
-            windows.close()
+    with orange_window_near_the_right_edge(ORANGE_RGB) as display:
+        yield display
 
 
 def test_region_off_the_screen_waits_for_the_screen_and_the_session_goes_on(
