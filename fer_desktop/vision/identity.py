@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,7 +45,8 @@ class GalleryIdentities:
     Args:
         reader: a NameReader (or anything with ``read(image_bgr, tiles) -> list[str]``); None
             finds tiles and camera-off participants but reads no names.
-        matcher: maps names as read to stable names (default: a learning NameMatcher).
+        matcher: maps names as read to stable names (default: a NameMatcher; it never learns
+            by itself: new names are added here, once confirmed).
         strip_threshold: share of a tile's label-strip pixels that must change (by more than
             60 grey levels) for the tile to count as showing someone else.
         refresh_s: seconds after which a steady gallery is read again (on detection frames).
@@ -128,26 +129,33 @@ class GalleryIdentities:
             read: find the tiles and read the names (else keep those of the last read).
         """
         t0 = time.perf_counter()
-        if not read:  # the same gallery as at the last read: its tiles and names hold
-            members = faces_by_tile(boxes, self.tiles) if self.tiles else []
-            return self._identities(gray, boxes, track_ids, members, tracker, now, t0)
-        self._last_read = now
-        self.tiles = find_tiles(image_bgr)
-        self._strips = [self._strip(gray, t) for t in self.tiles]
+        if read:  # else the same gallery as at the last read: its tiles and names hold
+            self._last_read = now
+            self.tiles = find_tiles(image_bgr)
+            self._strips = [self._strip(gray, t) for t in self.tiles]
+        members = faces_by_tile(boxes, self.tiles) if self.tiles else []
+        if read:
+            self._read_names(image_bgr, members, track_ids, tracker)
+        update = self._identities(gray, boxes, track_ids, members, tracker, now)
+        self.ocr_ms = (time.perf_counter() - t0) * 1000
+        return replace(update, ocr_ms=self.ocr_ms)
+
+    def _read_names(self, image_bgr: np.ndarray, members: list[list[int]],
+                    track_ids: Sequence[int], tracker: FaceTracker) -> None:
+        """Read every tile's label into ``tile_names`` (known students, misreadings of the
+        tile's current student, and new names once confirmed)."""
         texts = self.reader.read(image_bgr, self.tiles) if (self.reader and self.tiles) else []
         names = self.matcher.assign(texts) if texts else [None] * len(self.tiles)
-        members = faces_by_tile(boxes, self.tiles) if self.tiles else []
-        read = set(names)
+        taken = set(names)
         for k, tile in enumerate(self.tiles):
             if names[k] is None and texts and texts[k].strip():
                 prior = self._prior(tile, members[k], track_ids, tracker)
-                if prior and prior not in read and similarity(texts[k], prior) >= 0.5:
+                if prior and prior not in taken and similarity(texts[k], prior) >= 0.5:
                     names[k] = prior  # a misreading of who this tile showed until now
-                    read.add(prior)
+                    taken.add(prior)
         self.tile_names = [n or self._confirmed(t, text)
                            for t, n, text in zip(self.tiles, names, texts or [""] * len(names),
                                                  strict=True)]
-        return self._identities(gray, boxes, track_ids, members, tracker, now, t0)
 
     @staticmethod
     def _looks_camera_off(gray: np.ndarray, t: Tile) -> bool:
@@ -166,8 +174,8 @@ class GalleryIdentities:
         return flat >= 0.7 * mid.size
 
     def _identities(self, gray: np.ndarray, boxes: Sequence[BBox], track_ids: Sequence[int],
-                    members: list[list[int]], tracker: FaceTracker, now: float,
-                    t0: float) -> IdentityUpdate:
+                    members: list[list[int]], tracker: FaceTracker,
+                    now: float) -> IdentityUpdate:
         face_name = [""] * len(boxes)
         for tile_k, faces in enumerate(members):
             if len(faces) == 1 and self.tile_names[tile_k]:  # one face: the named participant
@@ -191,8 +199,7 @@ class GalleryIdentities:
                 sid = tile_id or tracker.new_id()
             self._off_ids[(t.row, t.col)] = sid
             off.append(CameraOff(sid, name, BBox(t.x, t.y, t.w, t.h)))
-        self.ocr_ms = (time.perf_counter() - t0) * 1000
-        return IdentityUpdate(ids, face_name, tuple(off), self.ocr_ms)
+        return IdentityUpdate(ids, face_name, tuple(off))
 
     def _prior(self, tile: Tile, faces: list[int], track_ids: Sequence[int],
                tracker: FaceTracker) -> str:
