@@ -437,9 +437,10 @@ class MainWindow(QMainWindow):
                         f"Exported the class mood of {len(frames)} frames to {path} "
                         "(aggregate-only session: no per-student data)", 10000)
                     return
-                obs = saved.observations()
-            if store is not None and store.pending:
-                obs = store.saved_and_pending_observations()  # saving fails: export it all
+                if store is not None and store.pending:  # saving fails: export it all
+                    obs = store.saved_and_pending_observations()
+                else:
+                    obs = saved.observations()
             for sid, name in self.names.items():
                 obs = [o if o.student_id != sid else _renamed(o, name) for o in obs]
             if pseudonyms:
