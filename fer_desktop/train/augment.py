@@ -41,6 +41,49 @@ def random_erase(img: np.ndarray, rng: np.random.Generator, p: float = 0.5,
     return img
 
 
+def augment_batch(faces: np.ndarray, rng: np.random.Generator, max_rot: float = 10.0,
+                  scale: tuple[float, float] = (0.9, 1.1), shift: float = 0.1,
+                  erase_p: float = 0.5, erase_area: tuple[float, float] = (0.02, 0.15)
+                  ) -> np.ndarray:
+    """:func:`random_affine` then :func:`random_erase` for a whole (N, H, W) uint8 batch.
+
+    The same distributions as the per-image functions, with every random draw made for the
+    batch at once: about 10x less Python per image, which matters when a GPU waits for data.
+    """
+    n, h, w = faces.shape
+    out = np.empty_like(faces)
+    if n == 0:
+        return out
+    theta = np.deg2rad(rng.uniform(-max_rot, max_rot, n))
+    s = rng.uniform(*scale, n)
+    shifts = rng.uniform(-shift, shift, (n, 2)) * (w, h)
+    a, b = s * np.cos(theta), s * np.sin(theta)
+    cx, cy = w / 2, h / 2
+    mats = np.empty((n, 2, 3))  # cv2.getRotationMatrix2D's matrix, plus the shift
+    mats[:, 0, 0], mats[:, 0, 1] = a, b
+    mats[:, 1, 0], mats[:, 1, 1] = -b, a
+    mats[:, 0, 2] = (1 - a) * cx - b * cy + shifts[:, 0]
+    mats[:, 1, 2] = b * cx + (1 - a) * cy + shifts[:, 1]
+    for i in range(n):
+        cv2.warpAffine(faces[i], mats[i], (w, h), dst=out[i], flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REFLECT_101)
+    flip = rng.random(n) < 0.5
+    out[flip] = out[flip, :, ::-1]
+    erase = rng.random(n) < erase_p
+    area = rng.uniform(*erase_area, n) * h * w
+    ratio = np.exp(rng.uniform(np.log(0.3), np.log(3.3), n))
+    eh = np.minimum(h, np.round(np.sqrt(area * ratio))).astype(int)
+    ew = np.minimum(w, np.round(np.sqrt(area / ratio))).astype(int)
+    y0 = (rng.random(n) * (h - eh + 1)).astype(int)
+    x0 = (rng.random(n) * (w - ew + 1)).astype(int)
+    yy, xx = np.arange(h)[None, :, None], np.arange(w)[None, None, :]
+    mask = ((yy >= y0[:, None, None]) & (yy < (y0 + eh)[:, None, None])
+            & (xx >= x0[:, None, None]) & (xx < (x0 + ew)[:, None, None])
+            & erase[:, None, None])
+    noise = rng.integers(0, 256, out.shape, dtype=np.uint8)
+    return np.where(mask, noise, out)
+
+
 class FaceBatches(keras.utils.PyDataset):
     """Batches of (faces (B,48,48,1) float32 0..255, one-hot labels, sample weights)."""
 
@@ -69,7 +112,7 @@ class FaceBatches(keras.utils.PyDataset):
         faces = self.images[sel]
         if self.augment:
             rng = np.random.default_rng((self.seed, self.epoch, idx))
-            faces = np.stack([random_erase(random_affine(f, rng), rng) for f in faces])
+            faces = augment_batch(faces, rng)
         x = faces[..., None].astype(np.float32)
         y = np.eye(self.num_classes, dtype=np.float32)[self.labels[sel]]
         if self.weights is None:

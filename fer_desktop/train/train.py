@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -53,6 +54,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--warmup-epochs", type=float, default=1.0)
     p.add_argument("--patience", type=int, default=8, help="early stopping on PublicTest accuracy")
+    p.add_argument("--time-budget", type=float, default=0.0, metavar="MINUTES",
+                   help="fit the run into this many minutes: after the second epoch, --epochs "
+                        "becomes the number of epochs that fit (recorded in config.json) and the "
+                        "cosine schedule ends there; needs --warmup-epochs >= 2, so that "
+                        "--epochs N without a budget repeats the same schedule")
+    p.add_argument("--workers", type=int, default=0,
+                   help="threads preparing augmented batches ahead of the model (0: none)")
     p.add_argument("--no-class-weights", action="store_true")
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--limit", type=int, default=0,
@@ -89,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
     from fer_desktop.train.augment import FaceBatches
     from fer_desktop.train.model import build_model
 
+    if args.time_budget and args.warmup_epochs < 2:
+        raise ValueError("--time-budget needs --warmup-epochs 2 or more (the epoch count is "
+                         "fixed after the second epoch, before the cosine decay begins)")
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     train = load_split(args.data, "Training")
@@ -107,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
 
     _seed_everything(args.seed)
     num_classes = len(EMOTIONS)
+    loader = {"workers": args.workers, "max_queue_size": 4 * args.workers} if args.workers else {}
     train_ds = FaceBatches(train.images, train.labels, num_classes, args.batch_size,
-                           augment=True, seed=args.seed, class_weight=cw)
+                           augment=True, seed=args.seed, class_weight=cw, **loader)
     val_ds = FaceBatches(val.images, val.labels, num_classes, 256)
     steps = args.steps_per_epoch or len(train_ds)
     state_path, last_path = out / "state.json", out / "last.keras"
@@ -125,21 +137,21 @@ def run(args: argparse.Namespace) -> int:
                 raise FileNotFoundError(f"--init-from model not found: {args.init_from}")
             model.set_weights(keras.models.load_model(args.init_from, compile=False)
                               .get_weights())
-        total = steps * args.epochs
-        warmup = int(steps * args.warmup_epochs)
-        schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=args.lr / 20, decay_steps=max(1, total - warmup),
-            alpha=0.01, warmup_target=args.lr, warmup_steps=warmup)
         model.compile(
-            optimizer=keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay),
+            optimizer=keras.optimizers.AdamW(args.lr / 20, weight_decay=args.weight_decay),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
             metrics=["accuracy"])
     train_ds.epoch = initial_epoch
     train_ds._order = train_ds._make_order()
+    config_epochs = json.loads((out / "config.json").read_text())
+    if initial_epoch and "epochs_fitted" in config_epochs:  # a budgeted run, resumed
+        args.epochs = config_epochs["epochs_fitted"]
     if initial_epoch >= args.epochs:
         print("Training already complete.")
     else:
+        lr = _lr_setter(args.lr, steps, args.warmup_epochs, args.epochs)
         callbacks = [
+            lr,
             keras.callbacks.CSVLogger(str(out / "history.csv"), append=initial_epoch > 0),
             keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor="val_accuracy",
                                             mode="max", save_best_only=True,
@@ -149,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
             keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
                                           patience=args.patience),
         ]
+        if args.time_budget:
+            callbacks.insert(1, _budget_fitter(args.time_budget * 60, lr, out / "config.json"))
         t0 = time.perf_counter()
         model.fit(train_ds, validation_data=val_ds, epochs=args.epochs,
                   initial_epoch=initial_epoch, steps_per_epoch=args.steps_per_epoch or None,
@@ -163,6 +177,76 @@ def run(args: argparse.Namespace) -> int:
                    run_dir=out, limit=args.limit)
     print(f"Run folder: {out.resolve()}")
     return 0
+
+
+def warmup_cosine(step: int, peak: float, warmup_steps: int, total_steps: int) -> float:
+    """The learning rate at ``step``: linear warm-up from peak/20 to peak, then cosine decay to
+    peak/100 at ``total_steps`` (Keras' CosineDecay with warm-up, alpha 0.01)."""
+    if step < warmup_steps:
+        return peak / 20 + (peak - peak / 20) * step / max(1, warmup_steps)
+    done = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return peak * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * done)))
+
+
+def _lr_setter(peak: float, steps_per_epoch: int, warmup_epochs: float, epochs: int):
+    """A callback setting the learning rate at every step from :func:`warmup_cosine`.
+
+    A callback rather than a schedule object, so that a time budget can still choose the number
+    of epochs after training has begun (``epochs`` is read at every step).
+    """
+    import keras
+
+    class WarmupCosine(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.epochs, self._epoch = epochs, 0
+            self.warmup = int(steps_per_epoch * warmup_epochs)
+
+        def rate(self, step: int) -> float:
+            return warmup_cosine(step, peak, self.warmup, steps_per_epoch * self.epochs)
+
+        def on_epoch_begin(self, epoch: int, logs=None) -> None:
+            self._epoch = epoch
+
+        def on_train_batch_begin(self, batch: int, logs=None) -> None:
+            self.model.optimizer.learning_rate = self.rate(self._epoch * steps_per_epoch + batch)
+
+        def on_epoch_end(self, epoch: int, logs=None) -> None:
+            if logs is not None:
+                logs["lr"] = self.rate((epoch + 1) * steps_per_epoch - 1)
+
+    return WarmupCosine()
+
+
+def _budget_fitter(budget_s: float, lr, config_path: Path):
+    """After the second epoch, fix the epoch count to what fits in ``budget_s`` from the start
+    of training (the slower of the two epochs, plus 5% margin), and stop there."""
+    import keras
+
+    class BudgetFitter(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None) -> None:
+            self.t0 = self.t_epoch = time.perf_counter()
+            self.longest = 0.0
+
+        def on_epoch_begin(self, epoch: int, logs=None) -> None:
+            self.t_epoch = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs=None) -> None:
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - self.t_epoch)
+            if epoch == 1:
+                left = budget_s - (now - self.t0)
+                fits = epoch + 1 + int(left / (1.05 * self.longest))
+                lr.epochs = max(epoch + 1, min(lr.epochs, fits))
+                config = json.loads(config_path.read_text())
+                config.update(epochs_fitted=lr.epochs, seconds_per_epoch=round(self.longest, 2))
+                config_path.write_text(json.dumps(config, indent=2))
+                print(f"Time budget {budget_s / 60:.1f} min: {lr.epochs} epochs "
+                      f"({self.longest:.1f} s per epoch)", flush=True)
+            if epoch + 1 >= lr.epochs:
+                self.model.stop_training = True
+
+    return BudgetFitter()
 
 
 def _best_so_far(out: Path) -> float | None:

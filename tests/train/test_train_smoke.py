@@ -32,3 +32,24 @@ def test_missing_data_gives_clear_error(tmp_path, capsys):
     rc = main(["--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run")])
     assert rc == 2
     assert "FER-2013 folder not found" in capsys.readouterr().err
+
+
+def test_time_budget_fixes_the_epoch_count_after_two_epochs(data_dir, tmp_path):
+    """A budget too small for more than the two measured epochs stops there, and says so."""
+    out = tmp_path / "run"
+    rc = main(["--data", str(data_dir), "--out", str(out), "--limit", "128",
+               "--steps-per-epoch", "2", "--batch-size", "32", "--verbose", "0",
+               "--epochs", "50", "--warmup-epochs", "2", "--time-budget", "0.001"])
+    assert rc == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["epochs_fitted"] == 2 and config["seconds_per_epoch"] > 0
+    with (out / "history.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["epoch"]) for r in rows] == [0, 1]
+    assert float(rows[1]["lr"]) > float(rows[0]["lr"])  # still warming up
+
+
+def test_time_budget_needs_two_warmup_epochs(data_dir, tmp_path, capsys):
+    rc = main(["--data", str(data_dir), "--out", str(tmp_path / "run"), "--time-budget", "5",
+               "--warmup-epochs", "1"])
+    assert rc == 2 and "--warmup-epochs 2" in capsys.readouterr().err
