@@ -19,9 +19,10 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("run_dir", type=Path)
     p.add_argument("--models", type=Path, default=None, help="models folder (default models/)")
     p.add_argument("--bench", type=Path, default=None, help="output of bench/classify.py")
-    p.add_argument("--previous", type=Path, default=None,
-                   help="run folder of the stage whose weights this run started from "
-                        "(--init-from): the card then describes both stages")
+    p.add_argument("--previous", type=Path, action="append", default=None,
+                   help="run folder of an earlier stage whose weights led to this run "
+                        "(--init-from); repeat it, earliest first, for several stages: the card "
+                        "then describes every stage")
     return p
 
 
@@ -46,8 +47,12 @@ def _stage(run_dir: Path) -> tuple[dict, list[dict], float]:
     return cfg, hist, secs
 
 
+def _hardware(cfg: dict) -> str:
+    return cfg.get("hardware") or "2 CPU cores (no GPU)"
+
+
 def write_card(run_dir: Path, models: Path, bench: Path | None = None,
-               previous: Path | None = None) -> Path:
+               previous: list[Path] | None = None) -> Path:
     cfg = json.loads((run_dir / "config.json").read_text())
     rel = json.loads((models / "release.json").read_text())
     labels = json.loads((models / "labels.json").read_text())
@@ -100,7 +105,7 @@ def write_card(run_dir: Path, models: Path, bench: Path | None = None,
         "the `.keras` file loads in tensorflow-cpu.",
         f"- Best PublicTest accuracy during training: {float(best['val_accuracy']):.4f} at epoch "
         f"{int(best['epoch']) + 1} of {len(hist)} run.",
-        f"- Training time: {secs / 60:.1f} min on 2 CPU cores (no GPU).", "",
+        f"- Training time: {secs / 60:.1f} min on {_hardware(cfg)}.", "",
         "Reproduce:", "", "```",
         f"KERAS_BACKEND={cfg['keras_backend']} .venv/bin/fer-desktop train --arch {cfg['arch']} "
         f"--epochs {cfg['epochs']} --out runs/release",
@@ -121,8 +126,7 @@ def write_card(run_dir: Path, models: Path, bench: Path | None = None,
     if priv is not None:
         status = "meets" if priv["accuracy"] >= 0.70 else "does NOT yet meet"
         lines += [f"**Status:** this release {status} the project's 70% PrivateTest target "
-                  f"({priv['accuracy'] * 100:.2f}%). The training time includes other work "
-                  "sharing the two cores.", ""]
+                  f"({priv['accuracy'] * 100:.2f}%).", ""]
     lines += [
         "## Reference points (FER-2013 PrivateTest)", "",
         "Human agreement about 65%; the `fer` package's mini-Xception 65.9% measured here; "
@@ -133,8 +137,8 @@ def write_card(run_dir: Path, models: Path, bench: Path | None = None,
         "trained on it read real webcam faces less well (double-digit drops are reported in "
         "the field). The outputs are observed facial expressions, not feelings. See the "
         "responsible-use notice in the README.", ""]
-    if previous is not None:
-        lines = _two_stages(lines, cfg, hist, secs, previous)
+    if previous:
+        lines = _stages(lines, [_stage(p) for p in previous] + [(cfg, hist, secs)])
     if bench is not None and bench.is_file():
         lines += ["## Speed (bench/classify.py)", "", bench.read_text().strip(), ""]
     path = models / "MODEL_CARD.md"
@@ -142,45 +146,59 @@ def write_card(run_dir: Path, models: Path, bench: Path | None = None,
     return path
 
 
-def _two_stages(lines: list[str], cfg: dict, hist: list[dict], secs: float,
-                previous: Path) -> list[str]:
-    """Replace the one-run recipe and commands with the two stages of a warm restart."""
-    cfg1, hist1, secs1 = _stage(previous)
-    best1 = max(float(r["val_accuracy"]) for r in hist1)
-    best2 = max(float(r["val_accuracy"]) for r in hist)
+_ORDINAL = ("one", "two", "three", "four", "five", "six")
+
+
+def _train_command(cfg: dict, k: int, out: str) -> str:
+    """The `fer-desktop train` line that repeats stage ``k`` (0-based) of a release."""
+    epochs = cfg.get("epochs_fitted") or cfg["epochs"]
+    cmd = (f"KERAS_BACKEND={cfg['keras_backend']} .venv/bin/fer-desktop train --arch "
+           f"{cfg['arch']}" + (" --init-from models/model.keras" if k else "")
+           + f" --epochs {epochs} --lr {cfg['lr']} --batch-size {cfg['batch_size']} "
+           f"--warmup-epochs {cfg['warmup_epochs']} --weight-decay {cfg['weight_decay']} "
+           f"--patience {cfg['patience']} --out {out}")
+    return cmd
+
+
+def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> list[str]:
+    """Replace the one-run recipe and commands with every stage of a chain of warm restarts."""
+    cfg = stages[-1][0]
     start = lines.index("## Recipe")
     end = lines.index("```", lines.index("Reproduce:") + 3) + 1  # the closing fence
-    recipe = [
-        "## Recipe (two stages: a run, then a warm restart from its weights)", "",
-        f"- **Stage 1:** from random weights, {len(hist1)} epochs, AdamW peak lr {cfg1['lr']}, "
-        f"{cfg1['warmup_epochs']} warm-up epoch(s) then cosine decay; best PublicTest "
-        f"{best1:.4f}; {secs1 / 60:.1f} min.",
-        f"- **Stage 2:** from stage 1's released weights (`--init-from`), {len(hist)} epochs, "
-        f"a new schedule: peak lr {cfg['lr']}, {cfg['warmup_epochs']} warm-up epoch(s) then "
-        f"cosine decay; best PublicTest {best2:.4f}; {secs / 60:.1f} min. Stage 1 ended "
-        "under-fitted (training accuracy below PublicTest accuracy), so more epochs were the "
-        "cheapest gain.",
-        f"- Both stages: batch {cfg['batch_size']}, weight decay {cfg['weight_decay']}, "
-        f"label smoothing {cfg['label_smoothing']}, class weights (softened inverse frequency, "
-        "`disgust` highest), augmentation (`fer_desktop/train/augment.py`: rotation ±10°, zoom "
-        "0.9-1.1, shift ±10%, horizontal flip, random erasing p 0.5), seed "
-        f"{cfg['seed']}, Keras {cfg['keras_version']} on the `{cfg['keras_backend']}` backend "
-        "(2x faster on this CPU than the TensorFlow backend; the `.keras` file loads in "
-        "tensorflow-cpu).",
-        f"- **Total training time: {(secs1 + secs) / 60:.1f} min** on 2 CPU cores (no GPU), "
-        "with other work sharing the cores.", "",
-        "Reproduce:", "", "```",
-        f"KERAS_BACKEND={cfg1['keras_backend']} .venv/bin/fer-desktop train --arch "
-        f"{cfg1['arch']} --epochs {cfg1['epochs']} --lr {cfg1['lr']} --out runs/release",
-        ".venv/bin/fer-desktop release runs/release",
-        f"KERAS_BACKEND={cfg['keras_backend']} .venv/bin/fer-desktop train --arch {cfg['arch']} "
-        f"--init-from models/model.keras --epochs {cfg['epochs']} --lr {cfg['lr']} "
-        f"--warmup-epochs {cfg['warmup_epochs']} --patience {cfg['patience']} --out runs/r2",
-        "  # (pip install torch==2.13.0 into .venv first for the torch backend)",
-        ".venv/bin/fer-desktop release runs/r2",
+    n = len(stages)
+    recipe = [f"## Recipe ({_ORDINAL[n - 1] if n <= 6 else n} stages: a run, then warm "
+              "restarts, each from the weights the stage before released)", ""]
+    outs = [f"runs/stage{k + 1}" for k in range(n)]
+    commands = []
+    for k, (c, h, secs) in enumerate(stages):
+        best = max(float(r["val_accuracy"]) for r in h)
+        origin = "from random weights" if k == 0 else \
+            f"from stage {k}'s released weights (`--init-from`)"
+        fitted = (f" (the number that fitted `--time-budget {c['time_budget']}` minutes)"
+                  if c.get("epochs_fitted") else "")
+        recipe.append(
+            f"- **Stage {k + 1}:** {origin}, {len(h)} epochs{fitted}, batch {c['batch_size']}, "
+            f"AdamW peak lr {c['lr']}, weight decay {c['weight_decay']}, {c['warmup_epochs']} "
+            f"warm-up epoch(s) then cosine decay; best PublicTest {best:.4f}; "
+            f"{secs / 60:.1f} min on {_hardware(c)}; Keras {c['keras_version']}, "
+            f"`{c['keras_backend']}` backend" + (f"; {c['note']}" if c.get("note") else "")
+            + ".")
+        commands += [_train_command(c, k, outs[k]), f".venv/bin/fer-desktop release {outs[k]}"]
+    total = sum(secs for _, _, secs in stages)
+    recipe += [
+        f"- Every stage: label smoothing {cfg['label_smoothing']}, class weights (softened "
+        "inverse frequency, `disgust` highest), augmentation (`fer_desktop/train/augment.py`: "
+        "rotation ±10°, zoom 0.9-1.1, shift ±10%, horizontal flip, random erasing p 0.5), seed "
+        f"{cfg['seed']}. The `.keras` file loads in tensorflow-cpu whichever backend trained it.",
+        f"- **Total training time: {total / 60:.1f} min.**", "",
+        "Reproduce (each stage on the hardware it names; on a lent GPU machine "
+        "`tools/device_train.sh` runs these `fer-desktop train` commands):", "", "```",
+        *commands,
+        "  # (the torch backend: pip install torch==2.13.0 into .venv first)",
         ".venv/bin/fer-desktop evaluate --split PublicTest --out models/reports/PublicTest",
         ".venv/bin/fer-desktop evaluate --split PrivateTest --out models/reports/PrivateTest",
-        ".venv/bin/fer-desktop model-card runs/r2 --previous runs/release", "```", ""]
+        f".venv/bin/fer-desktop model-card {outs[-1]} "
+        + " ".join(f"--previous {o}" for o in outs[:-1]), "```", ""]
     return lines[:start] + recipe + lines[end:]
 
 

@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
               if k != "func"}
     config.update(n_train=len(train), n_val=len(val), class_weights=cw,
                   keras_backend=keras.backend.backend(), keras_version=keras.__version__,
-                  python=platform.python_version(), train_split="Training",
+                  python=platform.python_version(), hardware=_hardware(),
+                  train_split="Training",
                   val_split="PublicTest")
     (out / "config.json").write_text(json.dumps(config, indent=2))
     (out / "labels.json").write_text(json.dumps(labels_json(args.arch), indent=2))
@@ -247,6 +248,27 @@ def _budget_fitter(budget_s: float, lr, config_path: Path):
                 self.model.stop_training = True
 
     return BudgetFitter()
+
+
+def _hardware() -> str:
+    """What trains: the GPU where the Keras backend has one, else the CPU cores."""
+    import keras
+
+    name = None
+    try:
+        if keras.backend.backend() == "torch":
+            import torch
+
+            name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+        elif keras.backend.backend() == "jax":
+            import jax
+
+            gpus = [d for d in jax.devices() if d.platform != "cpu"]
+            name = gpus[0].device_kind if gpus else None
+    except Exception:  # noqa: BLE001 - a description only; never stop training for it
+        name = None
+    cores = f"{os.cpu_count()} CPU cores"
+    return f"1 {name} GPU, {cores}" if name else f"{cores} (no GPU)"
 
 
 def _best_so_far(out: Path) -> float | None:

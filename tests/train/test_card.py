@@ -1,0 +1,29 @@
+"""The model card is written from the release's own files, with every stage of a chain of runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from fer_desktop.train.card import write_card
+
+
+def test_card_describes_every_stage_and_the_released_figures(models_dir, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(models_dir, models, ignore=shutil.ignore_patterns("MODEL_CARD.md"))
+    stages = sorted(models.glob("stage*"))
+    assert len(stages) >= 2, "the release is a chain of warm restarts"
+    path = write_card(models, models, previous=stages)
+    card = path.read_text()
+    n = len(stages) + 1
+    for k in range(1, n + 1):
+        assert f"**Stage {k}:**" in card
+    assert card.count("fer-desktop train --arch") == n
+    assert card.count("--init-from models/model.keras") == n - 1
+    private = json.loads((models / "reports/PrivateTest/report.json").read_text())
+    assert f"accuracy {private['accuracy'] * 100:.2f}%" in card
+    config = json.loads((models / "config.json").read_text())
+    assert config["hardware"] in card
+    history_epochs = len((models / "history.csv").read_text().splitlines()) - 1
+    assert f"**Stage {n}:** from stage {n - 1}'s released weights (`--init-from`), " \
+           f"{history_epochs} epochs" in card
