@@ -59,6 +59,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                         "becomes the number of epochs that fit (recorded in config.json) and the "
                         "cosine schedule ends there; needs --warmup-epochs >= 2, so that "
                         "--epochs N without a budget repeats the same schedule")
+    p.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
+                   help="after the warm-up: cosine decay to lr/100, or constant (for --swa-from)")
+    p.add_argument("--swa-from", type=int, default=0, metavar="EPOCH",
+                   help="stochastic weight averaging (Izmailov et al. 2018): average the weights "
+                        "at the end of every epoch from this one (1-based), log the average's "
+                        "PublicTest accuracy as swa_val_accuracy, and release the average when it "
+                        "beats the best single checkpoint on PublicTest (0: off)")
     p.add_argument("--workers", type=int, default=0,
                    help="threads preparing augmented batches ahead of the model (0: none)")
     p.add_argument("--no-class-weights", action="store_true")
@@ -150,9 +157,11 @@ def run(args: argparse.Namespace) -> int:
     if initial_epoch >= args.epochs:
         print("Training already complete.")
     else:
-        lr = _lr_setter(args.lr, steps, args.warmup_epochs, args.epochs)
+        lr = _lr_setter(args.lr, steps, args.warmup_epochs, args.epochs,
+                        constant=args.lr_schedule == "constant")
         callbacks = [
             lr,
+            *([_weight_averager(args.swa_from, val, out / "swa.keras")] if args.swa_from else []),
             keras.callbacks.CSVLogger(str(out / "history.csv"), append=initial_epoch > 0),
             keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor="val_accuracy",
                                             mode="max", save_best_only=True,
@@ -171,6 +180,10 @@ def run(args: argparse.Namespace) -> int:
         _add_time(out, time.perf_counter() - t0)
     best = out / "best.keras"
     final = keras.models.load_model(best if best.is_file() else last_path)
+    swa = out / "swa.keras"
+    if swa.is_file() and _swa_beats_best(out):
+        print("The weight average beats the best checkpoint on PublicTest: releasing it")
+        final = keras.models.load_model(swa)
     final.save(out / "model.keras")
     from fer_desktop.train.evaluate import evaluate_model
 
@@ -189,11 +202,14 @@ def warmup_cosine(step: int, peak: float, warmup_steps: int, total_steps: int) -
     return peak * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * done)))
 
 
-def _lr_setter(peak: float, steps_per_epoch: int, warmup_epochs: float, epochs: int):
+def _lr_setter(peak: float, steps_per_epoch: int, warmup_epochs: float, epochs: int,
+               constant: bool = False):
     """A callback setting the learning rate at every step from :func:`warmup_cosine`.
 
     A callback rather than a schedule object, so that a time budget can still choose the number
-    of epochs after training has begun (``epochs`` is read at every step).
+    of epochs after training has begun (``epochs`` is read at every step). On the jax backend
+    the jitted loop keeps the optimizer state for a whole epoch, so there the rate of each
+    epoch's first step holds for that epoch (a staircase of the same curve).
     """
     import keras
 
@@ -204,6 +220,8 @@ def _lr_setter(peak: float, steps_per_epoch: int, warmup_epochs: float, epochs: 
             self.warmup = int(steps_per_epoch * warmup_epochs)
 
         def rate(self, step: int) -> float:
+            if constant and step >= self.warmup:
+                return peak
             return warmup_cosine(step, peak, self.warmup, steps_per_epoch * self.epochs)
 
         def on_epoch_begin(self, epoch: int, logs=None) -> None:
@@ -248,6 +266,61 @@ def _budget_fitter(budget_s: float, lr, config_path: Path):
                 self.model.stop_training = True
 
     return BudgetFitter()
+
+
+def _weight_averager(start_epoch: int, val, path: Path):
+    """A callback keeping the running mean of the weights (batch-norm statistics included) from
+    epoch ``start_epoch`` (1-based) on, logging its PublicTest accuracy, and saving it."""
+    import keras
+
+    class WeightAverager(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mean: list[np.ndarray] | None = None
+            self.n = 0
+
+        def _accuracy(self) -> float:
+            hits = 0
+            for i in range(0, len(val), 256):
+                x = val.images[i:i + 256, ..., None].astype(np.float32)
+                p = keras.ops.convert_to_numpy(self.model(x, training=False))
+                hits += int((p.argmax(1) == val.labels[i:i + 256]).sum())
+            return hits / len(val)
+
+        def on_epoch_end(self, epoch: int, logs=None) -> None:
+            if epoch + 1 < start_epoch:  # the columns exist from the first row of history.csv
+                if logs is not None:
+                    logs["swa_val_accuracy"], logs["swa_epochs"] = float("nan"), 0
+                return
+            weights = self.model.get_weights()
+            self.n += 1
+            if self.mean is None:
+                self.mean = [w.astype(np.float64) for w in weights]
+            else:
+                for m, w in zip(self.mean, weights, strict=True):
+                    m += (w - m) / self.n
+            self.model.set_weights([m.astype(w.dtype) for m, w in zip(self.mean, weights,
+                                                                      strict=True)])
+            acc = self._accuracy()
+            self.model.save(path)
+            self.model.set_weights(weights)
+            if logs is not None:
+                logs["swa_val_accuracy"] = acc
+                logs["swa_epochs"] = self.n
+            print(f"\nweight average of {self.n} epoch(s): PublicTest accuracy {acc:.4f}",
+                  flush=True)
+
+    return WeightAverager()
+
+
+def _swa_beats_best(out: Path) -> bool:
+    import csv
+
+    with (out / "history.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    plain = max(float(r["val_accuracy"]) for r in rows)
+    swa = [float(r.get("swa_val_accuracy") or "nan") for r in rows]
+    return bool(swa) and not math.isnan(swa[-1]) and swa[-1] > plain
 
 
 def _hardware() -> str:
