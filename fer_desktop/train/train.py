@@ -121,7 +121,13 @@ def run(args: argparse.Namespace) -> int:
                   python=platform.python_version(), hardware=_hardware(),
                   train_split="Training",
                   val_split="PublicTest")
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    state_path, last_path, config_path = out / "state.json", out / "last.keras", out / "config.json"
+    resuming = last_path.is_file() and state_path.is_file()
+    if resuming and config_path.is_file():  # a budgeted run keeps the epoch count it fitted
+        earlier = json.loads(config_path.read_text())
+        config.update({k: earlier[k] for k in ("epochs_fitted", "seconds_per_epoch")
+                       if k in earlier})
+    config_path.write_text(json.dumps(config, indent=2))
     (out / "labels.json").write_text(json.dumps(labels_json(args.arch), indent=2))
 
     _seed_everything(args.seed)
@@ -131,9 +137,8 @@ def run(args: argparse.Namespace) -> int:
                            augment=True, seed=args.seed, class_weight=cw, **loader)
     val_ds = FaceBatches(val.images, val.labels, num_classes, 256)
     steps = args.steps_per_epoch or len(train_ds)
-    state_path, last_path = out / "state.json", out / "last.keras"
     initial_epoch = 0
-    if last_path.is_file() and state_path.is_file():
+    if resuming:
         model = keras.models.load_model(last_path)
         initial_epoch = json.loads(state_path.read_text())["epochs_done"]
         print(f"Resuming {out} after epoch {initial_epoch}")
@@ -151,9 +156,8 @@ def run(args: argparse.Namespace) -> int:
             metrics=["accuracy"])
     train_ds.epoch = initial_epoch
     train_ds._order = train_ds._make_order()
-    config_epochs = json.loads((out / "config.json").read_text())
-    if initial_epoch and "epochs_fitted" in config_epochs:  # a budgeted run, resumed
-        args.epochs = config_epochs["epochs_fitted"]
+    if "epochs_fitted" in config:  # a budgeted run, resumed
+        args.epochs = config["epochs_fitted"]
     if initial_epoch >= args.epochs:
         print("Training already complete.")
     else:
@@ -172,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
                                           patience=args.patience),
         ]
         if args.time_budget:
-            callbacks.insert(1, _budget_fitter(args.time_budget * 60, lr, out / "config.json"))
+            callbacks.insert(1, _budget_fitter(args.time_budget * 60, lr, config_path))
         t0 = time.perf_counter()
         model.fit(train_ds, validation_data=val_ds, epochs=args.epochs,
                   initial_epoch=initial_epoch, steps_per_epoch=args.steps_per_epoch or None,
