@@ -60,11 +60,14 @@ for name in "${!cand[@]}"; do
   tail -n 3 $runs/$name/history.csv 2>/dev/null
   (cd $runs/$name 2>/dev/null && cp -r config.json history.csv labels.json train_time.json \
       eval_PublicTest $pack/$name/ 2>/dev/null)
-  src=$runs/$name/model.keras
-  [ -f "$src" ] || src=$runs/$name/best.keras
-  [ -f "$src" ] || src=$runs/$name/last.keras
-  [ -f "$src" ] && python3 -c "import keras, sys
+  if [ -f $runs/$name/model.keras ]; then  # train saved it without optimizer state
+    cp $runs/$name/model.keras $pack/$name/
+  else  # stopped by the time limit: its best (else last) checkpoint, model alone
+    src=$runs/$name/best.keras
+    [ -f "$src" ] || src=$runs/$name/last.keras
+    [ -f "$src" ] && python3 -c "import keras, sys
 keras.models.load_model(sys.argv[1], compile=False).save(sys.argv[2])" "$src" $pack/$name/model.keras
+  fi
 done
 tar cf - -C $pack . | split -b 15M - "$out/runs.tar.part-"
 ls -l "$out"

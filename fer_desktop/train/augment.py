@@ -10,45 +10,17 @@ import keras
 import numpy as np
 
 
-def random_affine(img: np.ndarray, rng: np.random.Generator, max_rot: float = 10.0,
-                  scale: tuple[float, float] = (0.9, 1.1), shift: float = 0.1,
-                  flip: bool = True) -> np.ndarray:
-    """Random rotation, zoom, shift and horizontal flip of one HxW uint8 face (border reflected)."""
-    h, w = img.shape[:2]
-    angle = rng.uniform(-max_rot, max_rot)
-    s = rng.uniform(*scale)
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, s)
-    m[0, 2] += rng.uniform(-shift, shift) * w
-    m[1, 2] += rng.uniform(-shift, shift) * h
-    out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-    if flip and rng.random() < 0.5:
-        out = out[:, ::-1]
-    return out
-
-
-def random_erase(img: np.ndarray, rng: np.random.Generator, p: float = 0.5,
-                 area: tuple[float, float] = (0.02, 0.15)) -> np.ndarray:
-    """Cutout of one random rectangle filled with noise (RandomErasing, Zhong et al. 2017)."""
-    if rng.random() >= p:
-        return img
-    h, w = img.shape[:2]
-    a = rng.uniform(*area) * h * w
-    r = math.exp(rng.uniform(math.log(0.3), math.log(3.3)))
-    eh, ew = min(h, int(round(math.sqrt(a * r)))), min(w, int(round(math.sqrt(a / r))))
-    y, x = rng.integers(0, h - eh + 1), rng.integers(0, w - ew + 1)
-    img = img.copy()
-    img[y:y + eh, x:x + ew] = rng.integers(0, 256, (eh, ew), dtype=np.uint8)
-    return img
-
-
 def augment_batch(faces: np.ndarray, rng: np.random.Generator, max_rot: float = 10.0,
                   scale: tuple[float, float] = (0.9, 1.1), shift: float = 0.1,
                   erase_p: float = 0.5, erase_area: tuple[float, float] = (0.02, 0.15)
                   ) -> np.ndarray:
-    """:func:`random_affine` then :func:`random_erase` for a whole (N, H, W) uint8 batch.
+    """Augment a whole (N, H, W) uint8 batch of faces.
 
-    The same distributions as the per-image functions, with every random draw made for the
-    batch at once: about 10x less Python per image, which matters when a GPU waits for data.
+    Each face gets a random rotation (±``max_rot`` degrees), zoom (``scale``) and shift
+    (±``shift`` of its size) about its centre, border reflected, as ``cv2.getRotationMatrix2D``
+    plus a translation; then a horizontal flip with p 0.5; then, with p ``erase_p``, one
+    rectangle of ``erase_area`` of the face and aspect 0.3-3.3 filled with noise (random
+    erasing, Zhong et al. 2017). Every random draw is made for the batch at once.
     """
     n, h, w = faces.shape
     out = np.empty_like(faces)

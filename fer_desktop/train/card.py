@@ -152,12 +152,11 @@ _ORDINAL = ("one", "two", "three", "four", "five", "six")
 def _train_command(cfg: dict, k: int, out: str) -> str:
     """The `fer-desktop train` line that repeats stage ``k`` (0-based) of a release."""
     epochs = cfg.get("epochs_fitted") or cfg["epochs"]
-    cmd = (f"KERAS_BACKEND={cfg['keras_backend']} .venv/bin/fer-desktop train --arch "
-           f"{cfg['arch']}" + (" --init-from models/model.keras" if k else "")
-           + f" --epochs {epochs} --lr {cfg['lr']} --batch-size {cfg['batch_size']} "
-           f"--warmup-epochs {cfg['warmup_epochs']} --weight-decay {cfg['weight_decay']} "
-           f"--patience {cfg['patience']} --out {out}")
-    return cmd
+    return (f"KERAS_BACKEND={cfg['keras_backend']} .venv/bin/fer-desktop train --arch "
+            f"{cfg['arch']}" + (" --init-from models/model.keras" if k else "")
+            + f" --epochs {epochs} --lr {cfg['lr']} --batch-size {cfg['batch_size']} "
+            f"--warmup-epochs {cfg['warmup_epochs']} --weight-decay {cfg['weight_decay']} "
+            f"--patience {cfg['patience']} --out {out}")
 
 
 def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> list[str]:

@@ -183,12 +183,13 @@ def run(args: argparse.Namespace) -> int:
                   callbacks=callbacks, verbose=args.verbose)
         _add_time(out, time.perf_counter() - t0)
     best = out / "best.keras"
-    final = keras.models.load_model(best if best.is_file() else last_path)
+    chosen = best if best.is_file() else last_path
     swa = out / "swa.keras"
     if swa.is_file() and _swa_beats_best(out):
         print("The weight average beats the best checkpoint on PublicTest: releasing it")
-        final = keras.models.load_model(swa)
-    final.save(out / "model.keras")
+        chosen = swa
+    # the model alone, without the optimizer's state (a third of the size)
+    keras.models.load_model(chosen, compile=False).save(out / "model.keras")
     from fer_desktop.train.evaluate import evaluate_model
 
     evaluate_model(out / "model.keras", args.data, "PublicTest", out / "eval_PublicTest",
@@ -318,10 +319,7 @@ def _weight_averager(start_epoch: int, val, path: Path):
 
 
 def _swa_beats_best(out: Path) -> bool:
-    import csv
-
-    with (out / "history.csv").open() as fh:
-        rows = list(csv.DictReader(fh))
+    rows = _history(out)
     plain = max(float(r["val_accuracy"]) for r in rows)
     swa = [float(r.get("swa_val_accuracy") or "nan") for r in rows]
     return bool(swa) and not math.isnan(swa[-1]) and swa[-1] > plain
@@ -348,14 +346,19 @@ def _hardware() -> str:
     return f"1 {name} GPU, {cores}" if name else f"{cores} (no GPU)"
 
 
-def _best_so_far(out: Path) -> float | None:
-    hist = out / "history.csv"
-    if not hist.is_file():
-        return None
+def _history(out: Path) -> list[dict[str, str]]:
+    """The rows of the run's history.csv (none before the first epoch)."""
     import csv
 
-    with hist.open() as fh:
-        vals = [float(r["val_accuracy"]) for r in csv.DictReader(fh) if r.get("val_accuracy")]
+    path = out / "history.csv"
+    if not path.is_file():
+        return []
+    with path.open() as fh:
+        return list(csv.DictReader(fh))
+
+
+def _best_so_far(out: Path) -> float | None:
+    vals = [float(r["val_accuracy"]) for r in _history(out) if r.get("val_accuracy")]
     return max(vals) if vals else None
 
 
