@@ -4,6 +4,7 @@ Keras 3 backend (tensorflow, torch, jax)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cv2
 import keras
@@ -57,12 +58,23 @@ def augment_batch(faces: np.ndarray, rng: np.random.Generator, max_rot: float = 
 
 
 class FaceBatches(keras.utils.PyDataset):
-    """Batches of (faces (B,48,48,1) float32 0..255, one-hot labels, sample weights)."""
+    """Batches of (faces (B,48,48,1) float32 0..255, targets, sample weights).
+
+    Targets are one-hot labels; with a ``teacher`` (a function from a float batch to class
+    probabilities) they are ``(1 - teacher_weight) * one_hot + teacher_weight * teacher(x)``,
+    computed on the same augmented faces the student sees (knowledge distillation with a
+    consistent teacher, Beyer et al. 2022).
+    """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, num_classes: int,
                  batch_size: int = 64, augment: bool = False, seed: int = 0,
-                 class_weight: dict[int, float] | None = None, **kwargs) -> None:
+                 class_weight: dict[int, float] | None = None,
+                 teacher: Callable[[np.ndarray], np.ndarray] | None = None,
+                 teacher_weight: float = 0.5, **kwargs) -> None:
         super().__init__(**kwargs)
+        if not 0.0 <= teacher_weight <= 1.0:
+            raise ValueError(f"teacher weight must be in 0..1, got {teacher_weight}")
+        self.teacher, self.teacher_weight = teacher, teacher_weight
         self.images, self.labels = images, labels
         self.num_classes, self.batch_size, self.augment = num_classes, batch_size, augment
         self.seed, self.epoch = seed, 0
@@ -87,6 +99,11 @@ class FaceBatches(keras.utils.PyDataset):
             faces = augment_batch(faces, rng)
         x = faces[..., None].astype(np.float32)
         y = np.eye(self.num_classes, dtype=np.float32)[self.labels[sel]]
+        if self.teacher is not None:
+            soft = np.asarray(self.teacher(x), np.float32)
+            if soft.shape != y.shape:
+                raise ValueError(f"teacher gave shape {soft.shape}, expected {y.shape}")
+            y = (1.0 - self.teacher_weight) * y + self.teacher_weight * soft
         if self.weights is None:
             return x, y
         return x, y, self.weights[sel]

@@ -156,7 +156,33 @@ def _train_command(cfg: dict, k: int, out: str) -> str:
             f"{cfg['arch']}" + (" --init-from models/model.keras" if k else "")
             + f" --epochs {epochs} --lr {cfg['lr']} --batch-size {cfg['batch_size']} "
             f"--warmup-epochs {cfg['warmup_epochs']} --weight-decay {cfg['weight_decay']} "
-            f"--patience {cfg['patience']} --out {out}")
+            f"--patience {cfg['patience']}" + _extra_options(cfg) + f" --out {out}")
+
+
+def _extra_options(cfg: dict) -> str:
+    """The options a stage set beyond the ones every stage gives (only where they differ from
+    the defaults), so its command repeats it."""
+    opts = ""
+    if cfg.get("label_smoothing", 0.1) != 0.1:
+        opts += f" --label-smoothing {cfg['label_smoothing']}"
+    if cfg.get("lr_schedule", "cosine") != "cosine":
+        opts += f" --lr-schedule {cfg['lr_schedule']}"
+    if cfg.get("swa_from"):
+        opts += f" --swa-from {cfg['swa_from']}"
+    for teacher in cfg.get("teacher") or []:
+        opts += f" --teacher {teacher}"
+    if cfg.get("teacher"):
+        opts += f" --teacher-weight {cfg['teacher_weight']}"
+    return opts
+
+
+def _distillation(cfg: dict, k: int) -> str:
+    if not cfg.get("teacher"):
+        return ""
+    w = cfg["teacher_weight"]
+    return (f"; distilled from stage {k}'s released model averaged with its mirror image "
+            f"(`--teacher`), on the same augmented faces: each target is {1 - w:.2g} x the "
+            f"label + {w:.2g} x the teacher's probabilities")
 
 
 def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> list[str]:
@@ -178,14 +204,16 @@ def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> l
         recipe.append(
             f"- **Stage {k + 1}:** {origin}, {len(h)} epochs{fitted}, batch {c['batch_size']}, "
             f"AdamW peak lr {c['lr']}, weight decay {c['weight_decay']}, {c['warmup_epochs']} "
-            f"warm-up epoch(s) then cosine decay; best PublicTest {best:.4f}; "
+            f"warm-up epoch(s) then "
+            + ("a constant rate" if c.get("lr_schedule") == "constant" else "cosine decay")
+            + f"; best PublicTest {best:.4f}; "
             f"{secs / 60:.1f} min on {_hardware(c)}; Keras {c['keras_version']}, "
-            f"`{c['keras_backend']}` backend" + (f"; {c['note']}" if c.get("note") else "")
-            + ".")
+            f"`{c['keras_backend']}` backend; label smoothing {c['label_smoothing']}"
+            + _distillation(c, k) + (f"; {c['note']}" if c.get("note") else "") + ".")
         commands += [_train_command(c, k, outs[k]), f".venv/bin/fer-desktop release {outs[k]}"]
     total = sum(secs for _, _, secs in stages)
     recipe += [
-        f"- Every stage: label smoothing {cfg['label_smoothing']}, class weights (softened "
+        "- Every stage: class weights (softened "
         "inverse frequency, `disgust` highest), augmentation (`fer_desktop/train/augment.py`: "
         "rotation ±10°, zoom 0.9-1.1, shift ±10%, horizontal flip, random erasing p 0.5), seed "
         f"{cfg['seed']}. The `.keras` file loads in tensorflow-cpu whichever backend trained it.",

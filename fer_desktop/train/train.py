@@ -68,6 +68,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                         "beats the best single checkpoint on PublicTest (0: off)")
     p.add_argument("--workers", type=int, default=0,
                    help="threads preparing augmented batches ahead of the model (0: none)")
+    p.add_argument("--teacher", type=Path, action="append", default=[], metavar="MODEL",
+                   help="distil from this .keras model (repeat for an ensemble): targets mix "
+                        "the label with the teachers' flip-averaged probabilities on the same "
+                        "augmented faces")
+    p.add_argument("--teacher-weight", type=float, default=0.5,
+                   help="share of the teachers' probabilities in each target (0..1)")
     p.add_argument("--no-class-weights", action="store_true")
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--limit", type=int, default=0,
@@ -114,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
     if args.limit:
         train, val = train.head(args.limit, args.seed), val.head(args.limit, args.seed)
     cw = None if args.no_class_weights else class_weights(train.labels)
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-              if k != "func"}
+    config = {k: ([str(x) for x in v] if isinstance(v, list) else
+                  str(v) if isinstance(v, Path) else v)
+              for k, v in vars(args).items() if k != "func"}
     config.update(n_train=len(train), n_val=len(val), class_weights=cw,
                   keras_backend=keras.backend.backend(), keras_version=keras.__version__,
                   python=platform.python_version(), hardware=_hardware(),
@@ -133,8 +140,10 @@ def run(args: argparse.Namespace) -> int:
     _seed_everything(args.seed)
     num_classes = len(EMOTIONS)
     loader = {"workers": args.workers, "max_queue_size": 4 * args.workers} if args.workers else {}
+    teacher = _teacher(args.teacher) if args.teacher else None
     train_ds = FaceBatches(train.images, train.labels, num_classes, args.batch_size,
-                           augment=True, seed=args.seed, class_weight=cw, **loader)
+                           augment=True, seed=args.seed, class_weight=cw, teacher=teacher,
+                           teacher_weight=args.teacher_weight, **loader)
     val_ds = FaceBatches(val.images, val.labels, num_classes, 256)
     steps = args.steps_per_epoch or len(train_ds)
     initial_epoch = 0
@@ -165,7 +174,9 @@ def run(args: argparse.Namespace) -> int:
                         constant=args.lr_schedule == "constant")
         callbacks = [
             lr,
-            *([_weight_averager(args.swa_from, val, out / "swa.keras")] if args.swa_from else []),
+            *([_weight_averager(args.swa_from, val, out / "swa.keras",
+                                resume_n=_swa_epochs(out) if initial_epoch else 0)]
+              if args.swa_from else []),
             keras.callbacks.CSVLogger(str(out / "history.csv"), append=initial_epoch > 0),
             keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor="val_accuracy",
                                             mode="max", save_best_only=True,
@@ -196,6 +207,24 @@ def run(args: argparse.Namespace) -> int:
                    run_dir=out, limit=args.limit)
     print(f"Run folder: {out.resolve()}")
     return 0
+
+
+def _teacher(paths: list[Path]):
+    """Class probabilities of the teacher models, each averaged with its mirror image."""
+    import keras
+
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"--teacher model not found: {path}")
+    models = [keras.models.load_model(path, compile=False) for path in paths]
+
+    def probs(x: np.ndarray) -> np.ndarray:
+        mirrored = np.ascontiguousarray(x[:, :, ::-1])
+        outs = [keras.ops.convert_to_numpy(m.predict_on_batch(v))
+                for m in models for v in (x, mirrored)]
+        return np.mean(outs, axis=0)
+
+    return probs
 
 
 def warmup_cosine(step: int, peak: float, warmup_steps: int, total_steps: int) -> float:
@@ -273,9 +302,12 @@ def _budget_fitter(budget_s: float, lr, config_path: Path):
     return BudgetFitter()
 
 
-def _weight_averager(start_epoch: int, val, path: Path):
+def _weight_averager(start_epoch: int, val, path: Path, resume_n: int = 0):
     """A callback keeping the running mean of the weights (batch-norm statistics included) from
-    epoch ``start_epoch`` (1-based) on, logging its PublicTest accuracy, and saving it."""
+    epoch ``start_epoch`` (1-based) on, logging its PublicTest accuracy, and saving it.
+
+    ``resume_n``: epochs already in the average saved at ``path`` by an interrupted run; the
+    mean goes on from there instead of starting again."""
     import keras
 
     class WeightAverager(keras.callbacks.Callback):
@@ -283,6 +315,9 @@ def _weight_averager(start_epoch: int, val, path: Path):
             super().__init__()
             self.mean: list[np.ndarray] | None = None
             self.n = 0
+            if resume_n and path.is_file():
+                saved = keras.models.load_model(path, compile=False).get_weights()
+                self.mean, self.n = [w.astype(np.float64) for w in saved], resume_n
 
         def _accuracy(self) -> float:
             hits = 0
@@ -316,6 +351,16 @@ def _weight_averager(start_epoch: int, val, path: Path):
                   flush=True)
 
     return WeightAverager()
+
+
+def _swa_epochs(out: Path) -> int:
+    """How many epochs the saved weight average of an interrupted run holds (0 if none)."""
+    rows = _history(out)
+    n = rows[-1].get("swa_epochs") if rows else None
+    try:
+        return int(float(n)) if n else 0
+    except ValueError:
+        return 0
 
 
 def _swa_beats_best(out: Path) -> bool:

@@ -27,3 +27,19 @@ def test_card_describes_every_stage_and_the_released_figures(models_dir, tmp_pat
     history_epochs = len((models / "history.csv").read_text().splitlines()) - 1
     assert f"**Stage {n}:** from stage {n - 1}'s released weights (`--init-from`), " \
            f"{history_epochs} epochs" in card
+
+
+def test_card_repeats_a_distilled_stage(models_dir, tmp_path):
+    """A stage trained with --teacher says so, and its command repeats the teacher options."""
+    models = tmp_path / "models"
+    shutil.copytree(models_dir, models, ignore=shutil.ignore_patterns("MODEL_CARD.md"))
+    config = json.loads((models / "config.json").read_text())
+    config.update(teacher=["models/model.keras"], teacher_weight=0.7, label_smoothing=0.0,
+                  swa_from=8)
+    (models / "config.json").write_text(json.dumps(config))
+    card = write_card(models, models, previous=sorted(models.glob("stage*"))).read_text()
+    n = len(list(models.glob("stage*"))) + 1
+    assert f"distilled from stage {n - 1}'s released model" in card
+    assert "0.3 x the label + 0.7 x the teacher's probabilities" in card
+    assert card.count("--teacher models/model.keras --teacher-weight 0.7") == 1
+    assert card.count("--label-smoothing 0.0 --swa-from 8") == 1
