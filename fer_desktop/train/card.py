@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -176,13 +177,25 @@ def _extra_options(cfg: dict) -> str:
     return opts
 
 
+def _teacher_name(path: str, k: int) -> str:
+    """A teacher as the card's reader knows it: by its stage where the path says which."""
+    p = Path(path).as_posix()
+    if p.endswith("models/model.keras"):
+        return f"stage {k}'s released model"
+    m = re.search(r"runs/stage(\d+)/model\.keras$", p)
+    return f"stage {m.group(1)}'s model" if m else f"`{path}`"
+
+
 def _distillation(cfg: dict, k: int) -> str:
-    if not cfg.get("teacher"):
+    teachers = cfg.get("teacher") or []
+    if not teachers:
         return ""
     w = cfg["teacher_weight"]
-    return (f"; distilled from stage {k}'s released model averaged with its mirror image "
-            f"(`--teacher`), on the same augmented faces: each target is {1 - w:.2g} x the "
-            f"label + {w:.2g} x the teacher's probabilities")
+    names = [_teacher_name(t, k) for t in teachers]
+    who = (f"{names[0]} averaged with its mirror image" if len(names) == 1 else
+           f"the mean of {' and '.join(names)}, each averaged with its mirror image")
+    return (f"; distilled from {who} (`--teacher`), on the same augmented faces: each target "
+            f"is {1 - w:.2g} x the label + {w:.2g} x the teacher's probabilities")
 
 
 def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> list[str]:
