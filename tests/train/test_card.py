@@ -34,15 +34,16 @@ def test_card_repeats_a_distilled_stage(models_dir, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(models_dir, models, ignore=shutil.ignore_patterns("MODEL_CARD.md"))
     config = json.loads((models / "config.json").read_text())
-    config.update(teacher=["models/model.keras"], teacher_weight=0.7, label_smoothing=0.0,
-                  swa_from=8)
+    # values no shipped stage uses, so that each is counted once whatever models/ ships
+    config.update(teacher=["models/model.keras"], teacher_weight=0.65, label_smoothing=0.0,
+                  swa_from=9)
     (models / "config.json").write_text(json.dumps(config))
     card = write_card(models, models, previous=sorted(models.glob("stage*"))).read_text()
     n = len(list(models.glob("stage*"))) + 1
     assert f"distilled from stage {n - 1}'s released model" in card
-    assert "0.3 x the label + 0.7 x the teacher's probabilities" in card
-    assert card.count("--teacher models/model.keras --teacher-weight 0.7") == 1
-    assert card.count("--label-smoothing 0.0 --swa-from 8") == 1
+    assert "0.35 x the label + 0.65 x the teacher's probabilities" in card
+    assert card.count("--teacher models/model.keras --teacher-weight 0.65") == 1
+    assert card.count("--label-smoothing 0.0 --swa-from 9") == 1
 
 
 def test_card_names_each_teacher_of_an_ensemble(models_dir, tmp_path):
@@ -50,12 +51,12 @@ def test_card_names_each_teacher_of_an_ensemble(models_dir, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(models_dir, models, ignore=shutil.ignore_patterns("MODEL_CARD.md"))
     config = json.loads((models / "config.json").read_text())
-    config.update(teacher=["models/model.keras", "runs/stage2/model.keras"], teacher_weight=0.6)
+    config.update(teacher=["models/model.keras", "runs/stage2/model.keras"], teacher_weight=0.55)
     (models / "config.json").write_text(json.dumps(config))
     card = write_card(models, models, previous=sorted(models.glob("stage*"))).read_text()
     n = len(list(models.glob("stage*"))) + 1
     assert (f"the mean of stage {n - 1}'s released model and stage 2's model, each averaged "
             "with its mirror image") in card
-    assert "0.4 x the label + 0.6 x the teacher's probabilities" in card
+    assert "0.45 x the label + 0.55 x the teacher's probabilities" in card
     assert card.count("--teacher models/model.keras --teacher runs/stage2/model.keras "
-                      "--teacher-weight 0.6") == 1
+                      "--teacher-weight 0.55") == 1
