@@ -97,9 +97,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_checked(args: argparse.Namespace) -> int:
     """Run, turning expected failures into a one-line message and exit status 2."""
+    from fer_desktop.vision.classifier import ModelError
+
     try:
         return run(args)
-    except (DataError, FileNotFoundError, ValueError) as exc:
+    except (DataError, FileNotFoundError, ModelError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -210,19 +212,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _teacher(paths: list[Path]):
-    """Class probabilities of the teacher models, each averaged with its mirror image."""
-    import keras
+    """Class probabilities of the teacher models (each a .keras file with the labels.json of
+    its run or models/ folder beside it), each averaged with its mirror image."""
+    from fer_desktop.vision.classifier import EmotionClassifier
 
     for path in paths:
         if not Path(path).is_file():
             raise FileNotFoundError(f"--teacher model not found: {path}")
-    models = [keras.models.load_model(path, compile=False) for path in paths]
+    models = [EmotionClassifier.load(path, backend="keras", tta_flip=True) for path in paths]
 
     def probs(x: np.ndarray) -> np.ndarray:
-        mirrored = np.ascontiguousarray(x[:, :, ::-1])
-        outs = [keras.ops.convert_to_numpy(m.predict_on_batch(v))
-                for m in models for v in (x, mirrored)]
-        return np.mean(outs, axis=0)
+        return np.mean([m.predict_prepared(x) for m in models], axis=0)
 
     return probs
 

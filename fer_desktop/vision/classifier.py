@@ -102,14 +102,19 @@ class EmotionClassifier:
         x = faces_to_batch(list(gray_faces), self.input_size[0])
         out = np.empty((n, len(self.labels)), np.float32)
         for s in range(0, n, batch_size):
-            xb = x[s:s + batch_size]
-            if self.tta_flip:
-                both = self._run(np.concatenate([xb, xb[:, :, ::-1]]))
-                p = (both[: len(xb)] + both[len(xb):]) / 2.0
-            else:
-                p = self._run(xb)
-            out[s:s + len(xb)] = p
+            out[s:s + batch_size] = self._probabilities(x[s:s + batch_size])
         return _sanitize(out)
+
+    def predict_prepared(self, x: np.ndarray) -> np.ndarray:
+        """(n, k) probabilities for a batch already at the input size, (n, h, w, 1) float32
+        0..255 (a training batch, say), averaged with the mirror image where ``tta_flip``."""
+        return _sanitize(self._probabilities(x))
+
+    def _probabilities(self, xb: np.ndarray) -> np.ndarray:
+        if not self.tta_flip:
+            return self._run(xb)
+        both = self._run(np.concatenate([xb, xb[:, :, ::-1]]))
+        return (both[: len(xb)] + both[len(xb):]) / 2.0
 
 
 def _sanitize(p: np.ndarray) -> np.ndarray:
