@@ -4,7 +4,7 @@ Keras 3 backend (tensorflow, torch, jax)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import cv2
 import keras
@@ -64,17 +64,27 @@ class FaceBatches(keras.utils.PyDataset):
     probabilities) they are ``(1 - teacher_weight) * one_hot + teacher_weight * teacher(x)``,
     computed on the same augmented faces the student sees (knowledge distillation with a
     consistent teacher, Beyer et al. 2022).
+
+    With ``views`` (``(K, N, H, W)`` uint8 augmented faces and ``(K, N, C)`` teacher
+    probabilities on them, from :func:`teacher_views`), epoch ``e`` draws its faces and the
+    teacher's part of the targets from view ``e % K`` instead of augmenting and asking the
+    teacher again: the teacher's cost is paid once, not every epoch.
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, num_classes: int,
                  batch_size: int = 64, augment: bool = False, seed: int = 0,
                  class_weight: dict[int, float] | None = None,
                  teacher: Callable[[np.ndarray], np.ndarray] | None = None,
-                 teacher_weight: float = 0.5, **kwargs) -> None:
+                 teacher_weight: float = 0.5,
+                 views: tuple[np.ndarray, np.ndarray] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         if not 0.0 <= teacher_weight <= 1.0:
             raise ValueError(f"teacher weight must be in 0..1, got {teacher_weight}")
-        self.teacher, self.teacher_weight = teacher, teacher_weight
+        if views is not None and (len(views[0]) == 0 or views[0].shape[:2] != views[1].shape[:2]
+                                  or views[0].shape[1] != len(labels)):
+            raise ValueError(f"teacher views {views[0].shape} / {views[1].shape} do not match "
+                             f"{len(labels)} faces")
+        self.teacher, self.teacher_weight, self.views = teacher, teacher_weight, views
         self.images, self.labels = images, labels
         self.num_classes, self.batch_size, self.augment = num_classes, batch_size, augment
         self.seed, self.epoch = seed, 0
@@ -93,14 +103,20 @@ class FaceBatches(keras.utils.PyDataset):
 
     def __getitem__(self, idx: int):
         sel = self._order[idx * self.batch_size:(idx + 1) * self.batch_size]
-        faces = self.images[sel]
-        if self.augment:
+        soft = None
+        if self.views is not None:
+            k = self.epoch % len(self.views[0])
+            faces, soft = self.views[0][k][sel], np.asarray(self.views[1][k][sel], np.float32)
+        else:
+            faces = self.images[sel]
+        if self.augment and self.views is None:
             rng = np.random.default_rng((self.seed, self.epoch, idx))
             faces = augment_batch(faces, rng)
         x = faces[..., None].astype(np.float32)
         y = np.eye(self.num_classes, dtype=np.float32)[self.labels[sel]]
-        if self.teacher is not None:
+        if self.teacher is not None and soft is None:
             soft = np.asarray(self.teacher(x), np.float32)
+        if soft is not None:
             if soft.shape != y.shape:
                 raise ValueError(f"teacher gave shape {soft.shape}, expected {y.shape}")
             y = (1.0 - self.teacher_weight) * y + self.teacher_weight * soft
@@ -111,3 +127,35 @@ class FaceBatches(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self.epoch += 1
         self._order = self._make_order()
+
+
+def teacher_views(images: np.ndarray, k: int, seed: int,
+                  teacher: Callable[[np.ndarray], np.ndarray], first: int = 0,
+                  chunk: int = 512) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Yield ``(v, faces, probs)`` for views ``first..k-1`` of ``images``: each view is the
+    whole set augmented once by :func:`augment_batch` (seeded by ``seed``, the view and the
+    chunk, so a view is the same however often it is made), with the teacher's probabilities
+    on those very faces."""
+    n = len(images)
+    for v in range(first, k):
+        faces = np.empty_like(images)
+        probs = None
+        for c, s in enumerate(range(0, n, chunk)):
+            rng = np.random.default_rng((seed, 7919, v, c))
+            faces[s:s + chunk] = augment_batch(images[s:s + chunk], rng)
+            p = np.asarray(teacher(faces[s:s + chunk, ..., None].astype(np.float32)), np.float32)
+            if probs is None:
+                probs = np.empty((n, p.shape[1]), np.float32)
+            probs[s:s + chunk] = p
+        yield v, faces, probs
+
+
+def shifted(x: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """A (N, H, W, C) batch moved by whole pixels (``dx`` right, ``dy`` down), the border
+    reflected (as ``cv2.BORDER_REFLECT_101``)."""
+    m = max(abs(dx), abs(dy))
+    if m == 0:
+        return x
+    h, w = x.shape[1:3]
+    pad = np.pad(x, ((0, 0), (m, m), (m, m), (0, 0)), mode="reflect")
+    return pad[:, m - dy:m - dy + h, m - dx:m - dx + w]

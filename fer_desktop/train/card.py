@@ -174,15 +174,19 @@ def _extra_options(cfg: dict) -> str:
         opts += f" --teacher {teacher}"
     if cfg.get("teacher"):
         opts += f" --teacher-weight {cfg['teacher_weight']}"
+        if cfg.get("teacher_tta", "flip") != "flip":
+            opts += f" --teacher-tta {cfg['teacher_tta']}"
+        if cfg.get("teacher_views"):
+            opts += f" --teacher-views {cfg['teacher_views']}"
     return opts
 
 
 def _teacher_name(path: str, k: int) -> str:
     """A teacher as the card's reader knows it: by its stage where the path says which."""
     p = Path(path).as_posix()
-    if p.endswith("models/model.keras"):
+    if re.search(r"(^|/)models/model\.(keras|tflite)$", p):
         return f"stage {k}'s released model"
-    m = re.search(r"runs/stage(\d+)/model\.keras$", p)
+    m = re.search(r"runs/stage(\d+)/model\.(keras|tflite)$", p)
     return f"stage {m.group(1)}'s model" if m else f"`{path}`"
 
 
@@ -192,10 +196,19 @@ def _distillation(cfg: dict, k: int) -> str:
         return ""
     w = cfg["teacher_weight"]
     names = [_teacher_name(t, k) for t in teachers]
-    who = (f"{names[0]} averaged with its mirror image" if len(names) == 1 else
-           f"the mean of {' and '.join(names)}, each averaged with its mirror image")
-    return (f"; distilled from {who} (`--teacher`), on the same augmented faces: each target "
+    over = ("its mirror image" if cfg.get("teacher_tta", "flip") == "flip" else
+            "its mirror image and the two of them moved 2 px left, right, up and down "
+            "(10 views, `--teacher-tta shifts`)")
+    who = (f"{names[0]} averaged with {over}" if len(names) == 1 else
+           f"the mean of {' and '.join(names)}, each averaged with {over}")
+    text = (f"; distilled from {who} (`--teacher`), on the same augmented faces: each target "
             f"is {1 - w:.2g} x the label + {w:.2g} x the teacher's probabilities")
+    if cfg.get("teacher_views"):
+        k_views = cfg["teacher_views"]
+        text += (f"; the training set was augmented {k_views} times once and the teacher asked "
+                 f"once per face (`--teacher-views {k_views}`), epoch e training on view "
+                 f"e mod {k_views}")
+    return text
 
 
 def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> list[str]:

@@ -74,6 +74,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                         "augmented faces")
     p.add_argument("--teacher-weight", type=float, default=0.5,
                    help="share of the teachers' probabilities in each target (0..1)")
+    p.add_argument("--teacher-tta", choices=("flip", "shifts"), default="flip",
+                   help="what each teacher averages over: the face and its mirror image, or "
+                        "those plus the face moved 2 px left, right, up and down (10 passes)")
+    p.add_argument("--teacher-views", type=int, default=0, metavar="K",
+                   help="augment the training set K times once, ask the teachers once, and let "
+                        "epoch e train on view e %% K (kept in RUN/teacher_views/ for a resumed "
+                        "run); 0: augment and ask the teachers afresh for every batch")
     p.add_argument("--no-class-weights", action="store_true")
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--limit", type=int, default=0,
@@ -142,10 +149,16 @@ def run(args: argparse.Namespace) -> int:
     _seed_everything(args.seed)
     num_classes = len(EMOTIONS)
     loader = {"workers": args.workers, "max_queue_size": 4 * args.workers} if args.workers else {}
-    teacher = _teacher(args.teacher) if args.teacher else None
+    if args.teacher_views and not args.teacher:
+        raise ValueError("--teacher-views needs at least one --teacher")
+    teacher = _teacher(args.teacher, args.teacher_tta) if args.teacher else None
+    views = None
+    if args.teacher_views:
+        views = _cached_views(out / "teacher_views", train.images, args, teacher)
+        teacher = None
     train_ds = FaceBatches(train.images, train.labels, num_classes, args.batch_size,
                            augment=True, seed=args.seed, class_weight=cw, teacher=teacher,
-                           teacher_weight=args.teacher_weight, **loader)
+                           teacher_weight=args.teacher_weight, views=views, **loader)
     val_ds = FaceBatches(val.images, val.labels, num_classes, 256)
     steps = args.steps_per_epoch or len(train_ds)
     initial_epoch = 0
@@ -211,20 +224,61 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _teacher(paths: list[Path]):
-    """Class probabilities of the teacher models (each a .keras file with the labels.json of
-    its run or models/ folder beside it), each averaged with its mirror image."""
+TEACHER_SHIFTS = {"flip": [(0, 0)], "shifts": [(0, 0), (2, 0), (-2, 0), (0, 2), (0, -2)]}
+
+
+def _teacher(paths: list[Path], tta: str = "flip"):
+    """Class probabilities of the teacher models (each a .keras or .tflite file with the
+    labels.json of its run or models/ folder beside it), each averaged with its mirror image
+    and, with ``tta="shifts"``, over the face moved 2 px each way."""
+    from fer_desktop.train.augment import shifted
     from fer_desktop.vision.classifier import EmotionClassifier
 
     for path in paths:
         if not Path(path).is_file():
             raise FileNotFoundError(f"--teacher model not found: {path}")
-    models = [EmotionClassifier.load(path, backend="keras", tta_flip=True) for path in paths]
+    models = [EmotionClassifier.load(path, tta_flip=True) for path in paths]
+    moves = TEACHER_SHIFTS[tta]
 
     def probs(x: np.ndarray) -> np.ndarray:
-        return np.mean([m.predict_prepared(x) for m in models], axis=0)
+        return np.mean([m.predict_prepared(shifted(x, dx, dy)) for m in models
+                        for dx, dy in moves], axis=0)
 
     return probs
+
+
+def _cached_views(folder: Path, images: np.ndarray, args: argparse.Namespace, teacher):
+    """The ``--teacher-views`` of a run: made once (one file per view, so an interrupted run
+    keeps the views it made) and read back when the run resumes with the same teachers."""
+    from fer_desktop.train.augment import teacher_views
+
+    k = args.teacher_views
+    meta = {"k": k, "n": len(images), "seed": args.seed, "tta": args.teacher_tta,
+            "teachers": [str(t) for t in args.teacher]}
+    folder.mkdir(parents=True, exist_ok=True)
+    meta_path = folder / "meta.json"
+    if meta_path.is_file() and json.loads(meta_path.read_text()) != meta:
+        for old in folder.glob("v*.npz"):
+            old.unlink()
+    meta_path.write_text(json.dumps(meta, indent=2))
+    have = 0
+    while (folder / f"v{have}.npz").is_file():
+        have += 1
+    if have < k:
+        print(f"Teacher views: {have} of {k} kept; making the rest", flush=True)
+    t = time.perf_counter()
+    for v, faces, probs in teacher_views(images, k, args.seed, teacher, first=have):
+        tmp = folder / f"v{v}.tmp.npz"
+        np.savez(tmp, faces=faces, probs=probs)
+        os.replace(tmp, folder / f"v{v}.npz")
+        print(f"Teacher view {v + 1}/{k} made in {time.perf_counter() - t:.0f} s", flush=True)
+        t = time.perf_counter()
+    faces, probs = [], []
+    for v in range(k):
+        with np.load(folder / f"v{v}.npz") as z:
+            faces.append(z["faces"])
+            probs.append(z["probs"])
+    return np.stack(faces), np.stack(probs)
 
 
 def warmup_cosine(step: int, peak: float, warmup_steps: int, total_steps: int) -> float:
