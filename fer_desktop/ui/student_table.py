@@ -10,7 +10,21 @@ from fer_desktop.labels import EMOTIONS
 from fer_desktop.session.recorder import NEGATIVE, SessionRecorder
 from fer_desktop.ui.video_view import qcolor
 
-COLUMNS = ("Student", "Expression", "Conf.", "Happy", "Neutral", "Negative", "Seen", "Attention")
+COLUMNS = ("Student", "Now", "Conf.", "Happy %", "Neutral %", "Negative %", "Seen",
+           "Attention")
+#: What each column means, as the header's tooltip: the three shares are over the whole
+#: session, unlike "Now", and read wrongly without saying so.
+TOOLTIPS = (
+    "The student's name: double-click to edit",
+    "The expression now (smoothed over the last few frames)",
+    "How sure the model is of the expression now",
+    "Share of this session's analysed frames in which the student looked happy",
+    "Share of this session's analysed frames in which the student looked neutral",
+    "Share of this session's analysed frames in which the student looked angry, disgusted, "
+    "afraid or sad",
+    "How long the student's face has been seen this session",
+    "Why the student may need attention, if they may",
+)
 _NEG_IDX = [EMOTIONS.index(e) for e in NEGATIVE]
 
 
@@ -22,6 +36,8 @@ class StudentTable(QTableWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(COLUMNS)
+        for c, tip in enumerate(TOOLTIPS):
+            self.horizontalHeaderItem(c).setToolTip(tip)
         self.verticalHeader().setVisible(False)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
