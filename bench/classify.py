@@ -3,15 +3,22 @@
 Runs the released model (models/) on real FER-2013 faces, through the same
 ``EmotionClassifier.predict_batch`` the app calls, in one process, and prints a table.
 
-    .venv/bin/python bench/classify.py [--repeat 30]
+    .venv/bin/python bench/classify.py [--repeat 30] [--quantized]
+
+``--quantized`` also converts the released Keras model to two int8 TFLite variants in a
+temporary folder (dynamic-range: int8 weights; full integer: int8 weights and activations,
+calibrated on 300 Training faces) and prints their speed beside fp32, with each one's PublicTest
+accuracy, so a smaller or faster export is chosen on both counts.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", type=Path, default=Path("models"))
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--quantized", action="store_true",
+                    help="also time int8 TFLite variants of the model (needs TensorFlow)")
     args = ap.parse_args(argv)
     faces = list(load_split(args.data, "PublicTest").images[:64])
     rows = []
@@ -57,7 +66,52 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTFLite speed-up over Keras (no TTA): " + ", ".join(
         f"batch {n}: {base[('keras', 'none', n)] / base[('tflite', 'none', n)]:.1f}x"
         for n in (1, 25, 64)))
+    if args.quantized:
+        quantized_table(args)
     return 0
+
+
+def _convert(keras_file: Path, out: Path, kind: str, calibration) -> None:
+    import keras
+    import tensorflow as tf
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(
+        keras.models.load_model(keras_file, compile=False))
+    if kind != "fp32":
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    if kind == "int8":
+        conv.representative_dataset = lambda: ([f[None, :, :, None].astype("float32")]
+                                               for f in calibration)
+    out.write_bytes(conv.convert())
+
+
+def quantized_table(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    val = load_split(args.data, "PublicTest")
+    train = load_split(args.data, "Training")
+    calibration = train.images[np.random.default_rng(0).choice(len(train.labels), 300,
+                                                                replace=False)]
+    faces = list(val.images[:64])
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, how in (("fp32", "fp32"), ("dynamic-range int8", "dynamic"),
+                          ("int8", "int8")):
+            folder = Path(tmp) / kind.replace(" ", "_")
+            folder.mkdir()
+            shutil.copy(args.models / "labels.json", folder)
+            _convert(args.models / "model.keras", folder / "model.tflite", how, calibration)
+            clf = EmotionClassifier.from_dir(folder, backend="tflite", tta_flip=False)
+            acc = float((clf.predict_batch(list(val.images)).argmax(1) == val.labels).mean())
+            ms = {n: time_call(lambda clf=clf, n=n: clf.predict_batch(faces[:n]), args.repeat)
+                  / n for n in (1, 25, 64)}
+            size = (folder / "model.tflite").stat().st_size / 1e6
+            rows.append((kind, size, acc, ms))
+    print("\nQuantized TFLite exports of the same model (no TTA), ms per face:\n")
+    print("| export | MB | PublicTest acc | batch 1 | batch 25 | batch 64 |")
+    print("|---|---|---|---|---|---|")
+    for kind, size, acc, ms in rows:
+        print(f"| {kind} | {size:.1f} | {acc:.2%} | {ms[1]:.3f} | {ms[25]:.3f} | {ms[64]:.3f} |")
 
 
 if __name__ == "__main__":

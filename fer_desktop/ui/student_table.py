@@ -10,7 +10,7 @@ from fer_desktop.labels import EMOTIONS
 from fer_desktop.session.recorder import NEGATIVE, SessionRecorder
 from fer_desktop.ui.video_view import qcolor
 
-COLUMNS = ("Student", "Now", "Conf.", "Happy %", "Neutral %", "Negative %", "Seen",
+COLUMNS = ("Student", "Now", "Conf.", "Happy", "Neutral", "Negative", "Seen",
            "Attention")
 #: What each column means, as the header's tooltip: the three shares are over the whole
 #: session, unlike "Now", and read wrongly without saying so.

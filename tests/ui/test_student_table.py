@@ -25,10 +25,10 @@ def test_now_differs_from_the_session_shares_and_the_header_says_which_is_which(
     table.refresh(rec)
     cells = {COLUMNS[c]: table.item(0, c).text() for c in range(len(COLUMNS))}
     assert cells["Student"] == "Ada" and cells["Now"] == "sad"
-    assert cells["Happy %"] == "75%" and cells["Negative %"] == "25%"
-    assert cells["Neutral %"] == "0%"
+    assert cells["Happy"] == "75%" and cells["Negative"] == "25%"
+    assert cells["Neutral"] == "0%"
     tips = {COLUMNS[c]: table.horizontalHeaderItem(c).toolTip() for c in range(len(COLUMNS))}
     assert all(tips.values())
     assert "now" in tips["Now"] and "now" in tips["Conf."]
-    for col in ("Happy %", "Neutral %", "Negative %"):
+    for col in ("Happy", "Neutral", "Negative"):
         assert "this session" in tips[col]
