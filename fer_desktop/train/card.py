@@ -225,8 +225,12 @@ def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> l
         best = max(float(r["val_accuracy"]) for r in h)
         origin = "from random weights" if k == 0 else \
             f"from stage {k}'s released weights (`--init-from`)"
-        fitted = (f" (the number that fitted `--time-budget {c['time_budget']}` minutes)"
-                  if c.get("epochs_fitted") else "")
+        fitted = ""
+        if c.get("epochs_fitted"):
+            fitted = (f" (the number that fitted `--time-budget {c['time_budget']}` minutes)"
+                      if len(h) >= c["epochs_fitted"] else
+                      f" (of the {c['epochs_fitted']} that fitted `--time-budget "
+                      f"{c['time_budget']}` minutes)")
         recipe.append(
             f"- **Stage {k + 1}:** {origin}, {len(h)} epochs{fitted}, batch {c['batch_size']}, "
             f"AdamW peak lr {c['lr']}, weight decay {c['weight_decay']}, {c['warmup_epochs']} "
