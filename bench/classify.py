@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quantized", action="store_true",
                     help="also time int8 TFLite variants of the model (needs TensorFlow)")
     args = ap.parse_args(argv)
-    faces = list(load_split(args.data, "PublicTest").images[:64])
+    val = load_split(args.data, "PublicTest")
+    faces = list(val.images[:64])
     rows = []
     for backend in ("keras", "tflite"):
         for tta in (False, True):
@@ -67,40 +68,30 @@ def main(argv: list[str] | None = None) -> int:
         f"batch {n}: {base[('keras', 'none', n)] / base[('tflite', 'none', n)]:.1f}x"
         for n in (1, 25, 64)))
     if args.quantized:
-        quantized_table(args)
+        quantized_table(args, val)
     return 0
 
 
-def _convert(keras_file: Path, out: Path, kind: str, calibration) -> None:
-    import keras
-    import tensorflow as tf
-
-    conv = tf.lite.TFLiteConverter.from_keras_model(
-        keras.models.load_model(keras_file, compile=False))
-    if kind != "fp32":
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    if kind == "int8":
-        conv.representative_dataset = lambda: ([f[None, :, :, None].astype("float32")]
-                                               for f in calibration)
-    out.write_bytes(conv.convert())
-
-
-def quantized_table(args: argparse.Namespace) -> None:
+def quantized_table(args: argparse.Namespace, val) -> None:
     import numpy as np
 
-    val = load_split(args.data, "PublicTest")
+    from fer_desktop.train.export import convert_to_tflite
+
     train = load_split(args.data, "Training")
     calibration = train.images[np.random.default_rng(0).choice(len(train.labels), 300,
                                                                 replace=False)]
     faces = list(val.images[:64])
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for kind, how in (("fp32", "fp32"), ("dynamic-range int8", "dynamic"),
+        for kind, how in (("fp32", "none"), ("dynamic-range int8", "dynamic"),
                           ("int8", "int8")):
-            folder = Path(tmp) / kind.replace(" ", "_")
-            folder.mkdir()
-            shutil.copy(args.models / "labels.json", folder)
-            _convert(args.models / "model.keras", folder / "model.tflite", how, calibration)
+            folder = args.models  # fp32: the released export itself
+            if how != "none":
+                folder = Path(tmp) / how
+                folder.mkdir()
+                shutil.copy(args.models / "labels.json", folder)
+                convert_to_tflite(args.models / "model.keras", folder / "model.tflite", how,
+                                  calibration)
             clf = EmotionClassifier.from_dir(folder, backend="tflite", tta_flip=False)
             acc = float((clf.predict_batch(list(val.images)).argmax(1) == val.labels).mean())
             ms = {n: time_call(lambda clf=clf, n=n: clf.predict_batch(faces[:n]), args.repeat)

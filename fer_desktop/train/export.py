@@ -45,13 +45,25 @@ def run_checked(args: argparse.Namespace) -> int:
     return 0
 
 
-def convert_to_tflite(keras_file: Path, tflite_file: Path) -> None:
-    """Keras -> TFLite fp32 through ``TFLiteConverter.from_keras_model`` (TensorFlow backend)."""
+def convert_to_tflite(keras_file: Path, tflite_file: Path, quantize: str = "none",
+                      calibration: np.ndarray | None = None) -> None:
+    """Keras -> TFLite through ``TFLiteConverter.from_keras_model`` (TensorFlow backend): fp32
+    (``quantize="none"``), int8 weights (``"dynamic"``), or int8 weights and activations
+    (``"int8"``, calibrated on ``calibration``, (n, h, w) uint8 faces)."""
     import keras
     import tensorflow as tf
 
     model = keras.models.load_model(keras_file, compile=False)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if quantize not in ("none", "dynamic", "int8"):
+        raise ValueError(f"quantize must be none, dynamic or int8, not {quantize!r}")
+    if quantize != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "int8":
+        if calibration is None:
+            raise ValueError("int8 quantization needs calibration faces")
+        converter.representative_dataset = lambda: (
+            [f[None, :, :, None].astype(np.float32)] for f in calibration)
     data = converter.convert()
     tmp = tflite_file.with_suffix(".tmp")
     tmp.write_bytes(data)

@@ -151,11 +151,11 @@ def run(args: argparse.Namespace) -> int:
     loader = {"workers": args.workers, "max_queue_size": 4 * args.workers} if args.workers else {}
     if args.teacher_views and not args.teacher:
         raise ValueError("--teacher-views needs at least one --teacher")
-    teacher = _teacher(args.teacher, args.teacher_tta) if args.teacher else None
-    views = None
+    teacher, views = None, None
     if args.teacher_views:
-        views = _cached_views(out / "teacher_views", train.images, args, teacher)
-        teacher = None
+        views = _cached_views(out / "teacher_views", train.images, args)
+    elif args.teacher:
+        teacher = _teacher(args.teacher, args.teacher_tta)
     train_ds = FaceBatches(train.images, train.labels, num_classes, args.batch_size,
                            augment=True, seed=args.seed, class_weight=cw, teacher=teacher,
                            teacher_weight=args.teacher_weight, views=views, **loader)
@@ -247,9 +247,10 @@ def _teacher(paths: list[Path], tta: str = "flip"):
     return probs
 
 
-def _cached_views(folder: Path, images: np.ndarray, args: argparse.Namespace, teacher):
+def _cached_views(folder: Path, images: np.ndarray, args: argparse.Namespace):
     """The ``--teacher-views`` of a run: made once (one file per view, so an interrupted run
-    keeps the views it made) and read back when the run resumes with the same teachers."""
+    keeps the views it made) and read back when the run resumes with the same teachers; the
+    teachers are loaded only when a view is missing."""
     from fer_desktop.train.augment import teacher_views
 
     k = args.teacher_views
@@ -266,8 +267,10 @@ def _cached_views(folder: Path, images: np.ndarray, args: argparse.Namespace, te
         have += 1
     if have < k:
         print(f"Teacher views: {have} of {k} kept; making the rest", flush=True)
+        teacher = _teacher(args.teacher, args.teacher_tta)
     t = time.perf_counter()
-    for v, faces, probs in teacher_views(images, k, args.seed, teacher, first=have):
+    for v, faces, probs in (teacher_views(images, k, args.seed, teacher, first=have)
+                            if have < k else ()):
         tmp = folder / f"v{v}.tmp.npz"
         np.savez(tmp, faces=faces, probs=probs)
         os.replace(tmp, folder / f"v{v}.npz")
