@@ -196,9 +196,11 @@ def _distillation(cfg: dict, k: int) -> str:
         return ""
     w = cfg["teacher_weight"]
     names = [_teacher_name(t, k) for t in teachers]
-    over = ("its mirror image" if cfg.get("teacher_tta", "flip") == "flip" else
-            "its mirror image and the two of them moved 2 px left, right, up and down "
-            "(10 views, `--teacher-tta shifts`)")
+    from fer_desktop.train.train import teacher_tta_text
+
+    tta = cfg.get("teacher_tta", "flip")
+    over = ("its mirror image" if tta == "flip" else
+            f"{teacher_tta_text(tta).removeprefix('the face and ')}, `--teacher-tta {tta}`")
     who = (f"{names[0]} averaged with {over}" if len(names) == 1 else
            f"the mean of {' and '.join(names)}, each averaged with {over}")
     text = (f"; distilled from {who} (`--teacher`), on the same augmented faces: each target "

@@ -19,6 +19,24 @@ from fer_desktop.train.data import DEFAULT_DATA_DIR, DataError, class_weights, l
 
 LABELS_SCHEMA = 1
 
+#: ``--teacher-tta``: the moves (dx right, dy down, px) each teacher averages over, each with
+#: its mirror image too.
+TEACHER_SHIFTS = {"flip": [(0, 0)], "shifts": [(0, 0), (2, 0), (-2, 0), (0, 2), (0, -2)]}
+
+
+def teacher_tta_text(tta: str) -> str:
+    """What ``--teacher-tta tta`` averages over, in words, from :data:`TEACHER_SHIFTS`."""
+    moves = TEACHER_SHIFTS[tta]
+    if moves == [(0, 0)]:
+        return "the face and its mirror image (2 passes)"
+    px = sorted({abs(v) for move in moves for v in move if v})
+    ways = [w for (dx, dy), w in zip([(-1, 0), (1, 0), (0, -1), (0, 1)],
+                                     ["left", "right", "up", "down"], strict=True)
+            if any((np.sign(mx), np.sign(my)) == (dx, dy) for mx, my in moves)]
+    where = ", ".join(ways[:-1]) + " and " + ways[-1] if len(ways) > 1 else ways[0]
+    return (f"the face and its mirror image, as they are and moved "
+            f"{'/'.join(map(str, px))} px {where} ({2 * len(moves)} passes)")
+
 
 def labels_json(arch: str, tta_flip: bool = False) -> dict:
     """What the app needs besides the weights: class order, input size, preprocessing."""
@@ -75,8 +93,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--teacher-weight", type=float, default=0.5,
                    help="share of the teachers' probabilities in each target (0..1)")
     p.add_argument("--teacher-tta", choices=("flip", "shifts"), default="flip",
-                   help="what each teacher averages over: the face and its mirror image, or "
-                        "those plus the face moved 2 px left, right, up and down (10 passes)")
+                   help="what each teacher averages over: flip, "
+                        f"{teacher_tta_text('flip')}; shifts, {teacher_tta_text('shifts')}")
     p.add_argument("--teacher-views", type=int, default=0, metavar="K",
                    help="augment the training set K times once, ask the teachers once, and let "
                         "epoch e train on view e %% K (kept in RUN/teacher_views/ for a resumed "
@@ -224,13 +242,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-TEACHER_SHIFTS = {"flip": [(0, 0)], "shifts": [(0, 0), (2, 0), (-2, 0), (0, 2), (0, -2)]}
 
 
 def _teacher(paths: list[Path], tta: str = "flip"):
     """Class probabilities of the teacher models (each a .keras or .tflite file with the
-    labels.json of its run or models/ folder beside it), each averaged with its mirror image
-    and, with ``tta="shifts"``, over the face moved 2 px each way."""
+    labels.json of its run or models/ folder beside it), each averaged over
+    :func:`teacher_tta_text` ``(tta)``."""
     from fer_desktop.train.augment import shifted
     from fer_desktop.vision.classifier import EmotionClassifier
 

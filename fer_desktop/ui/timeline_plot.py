@@ -20,6 +20,16 @@ _LUT = np.array([[40, 40, 40]] + [list(COLORS[e][::-1]) for e in EMOTIONS] + [[7
                 np.uint8)
 
 
+class ClockAxis(pg.DateAxisItem):
+    """Wall-clock time of day, never finer than whole seconds: pyqtgraph's own axis labels a
+    short session in milliseconds ("05.250"), which a teacher does not need."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zoomLevels = type(self.zoomLevels)(
+            (spacing, level) for spacing, level in self.zoomLevels.items() if spacing > 1)
+
+
 class TimelinePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -28,7 +38,7 @@ class TimelinePanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw)
-        self.mood = self.glw.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.mood = self.glw.addPlot(row=0, col=0, axisItems={"bottom": ClockAxis()})
         self.mood.setTitle("Class mood (share of faces)")
         self.mood.setYRange(0, 1)
         self.mood.showGrid(x=True, y=True, alpha=0.2)
@@ -40,7 +50,7 @@ class TimelinePanel(QWidget):
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)
             self.curves.append(c)
-        self.students = self.glw.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.students = self.glw.addPlot(row=1, col=0, axisItems={"bottom": ClockAxis()})
         self.students.setTitle("Students (colour = expression; slate = camera off; select "
                                "students in the list to show only them)")
         self.students.invertY(True)

@@ -16,14 +16,18 @@ MAX_PADDED_SIDE = 4096
 def as_uint8(image: np.ndarray) -> np.ndarray:
     """An image of any dtype as uint8 (a uint8 one as is).
 
-    Values are read on the 0..255 scale whatever the dtype (a float picture in 0..1 comes out
-    nearly black rather than changing scale with its content), clipped; NaN counts as 0.
+    The scale follows the dtype, never the content: uint16 (a 16-bit camera or PNG) is read
+    on its full 0..65535 scale; every other dtype on the 0..255 scale (a float picture in 0..1
+    comes out nearly black rather than changing scale from frame to frame), clipped; NaN
+    counts as 0.
     """
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.bool_:
         return image.astype(np.uint8)
+    if image.dtype == np.uint16:
+        return ((image.astype(np.uint32) + 128) // 257).astype(np.uint8)  # 65535 -> 255
     return np.clip(np.nan_to_num(image, nan=0.0, posinf=255.0, neginf=0.0), 0, 255).astype(
         np.uint8)
 

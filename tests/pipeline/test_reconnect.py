@@ -170,7 +170,7 @@ def test_unplugged_camera_is_retried_and_the_session_goes_on(qtbot, engine, gall
     assert camera.opens - opens <= 1
     assert controller.last_engine is engine  # the session's tracks and students are kept
     assert rec.errors == [] and PipelineState.FAULTED not in rec.states
-    qtbot.waitUntil(lambda: os_threads() == threads_before, timeout=5000)
+    qtbot.waitUntil(lambda: os_threads() == threads_before, timeout=20000)
 
 
 @pytest.fixture
@@ -221,4 +221,4 @@ def test_region_off_the_screen_waits_for_the_screen_and_the_session_goes_on(
     assert not controller.running and controller.state == PipelineState.STOPPED
     assert not any(s.is_open for s in made)
     assert rec.errors == [] and PipelineState.FAULTED not in rec.states
-    qtbot.waitUntil(lambda: os_threads() == threads_before, timeout=5000)
+    qtbot.waitUntil(lambda: os_threads() == threads_before, timeout=20000)

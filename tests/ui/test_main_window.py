@@ -77,7 +77,7 @@ def test_source_error_surfaces_as_message(window, qtbot, no_modal_messageboxes):
     window.source_factory_override = broken
     window.start()
     qtbot.waitUntil(lambda: window.controller.state == PipelineState.FAULTED, timeout=10000)
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=5000)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=20000)
     assert "select the region again" in window.statusBar().currentMessage()
     assert no_modal_messageboxes and "off the screen" in no_modal_messageboxes[0]
     assert window.act_start.isEnabled()
@@ -100,7 +100,7 @@ def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frame
     qtbot.waitUntil(lambda: window.recorder.now > 1.5, timeout=20000)
     path = window.store.path
     # committed while running (at least every second), readable by another connection
-    qtbot.waitUntil(lambda: len(SessionStore.open(path).observations()) > 0, timeout=5000)
+    qtbot.waitUntil(lambda: len(SessionStore.open(path).observations()) > 0, timeout=20000)
     window.stop()
     out = tmp_path / "export.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out),
@@ -444,7 +444,7 @@ def test_truncated_video_stops_at_the_damage_and_keeps_the_rows(window, qtbot, g
     window.sessions_dir = tmp_path / "sessions"
     window.start()
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60000)
-    qtbot.waitUntil(lambda: window.store is None, timeout=5000)  # session finished by itself
+    qtbot.waitUntil(lambda: window.store is None, timeout=20000)  # session finished by itself
     assert any("truncated" in m for m in no_modal_messageboxes), no_modal_messageboxes
     with SessionStore.open(window.last_session_path) as saved:
         assert saved.status == "finished"

@@ -44,3 +44,16 @@ def test_batch_shape_and_range():
 def test_to_gray_rejects_odd_shapes():
     with pytest.raises(ValueError):
         to_gray(np.zeros((4, 4, 2), np.uint8))
+
+
+def test_sixteen_bit_pictures_keep_their_scale():
+    from fer_desktop.vision.preprocess import as_uint8
+
+    wide = np.array([[0, 128, 257, 32768, 65535]], np.uint16)
+    assert as_uint8(wide).tolist() == [[0, 0, 1, 128, 255]]
+    face = np.random.default_rng(3).integers(0, 256, (64, 64), dtype=np.uint8)
+    assert np.array_equal(to_gray(face.astype(np.uint16) * 257), face)  # not all white
+    bgr16 = np.dstack([face, face, face]).astype(np.uint16) * 257
+    assert np.array_equal(to_gray(bgr16), to_gray(np.dstack([face, face, face])))
+    # other dtypes stay on the 0..255 scale, whatever their content
+    assert as_uint8(np.array([[0.5, 1.0, 200.4, 300.0]])).tolist() == [[0, 1, 200, 255]]
