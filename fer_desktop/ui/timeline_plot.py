@@ -20,6 +20,10 @@ _LUT = np.array([[40, 40, 40]] + [list(COLORS[e][::-1]) for e in EMOTIONS] + [[7
                 np.uint8)
 
 
+#: The class-mood lines and their colours (RGB).
+MOOD_COLORS = {"positive": (60, 190, 60), "neutral": (170, 170, 170), "negative": (220, 60, 60)}
+
+
 class ClockAxis(pg.DateAxisItem):
     """Wall-clock time of day, never finer than whole seconds: pyqtgraph's own axis labels a
     short session in milliseconds ("05.250"), which a teacher does not need."""
@@ -39,17 +43,18 @@ class TimelinePanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw)
         self.mood = self.glw.addPlot(row=0, col=0, axisItems={"bottom": ClockAxis()})
-        self.mood.setTitle("Class mood (share of faces)")
         self.mood.setYRange(0, 1)
         self.mood.showGrid(x=True, y=True, alpha=0.2)
-        self.mood.addLegend(offset=(5, 5))
         self.curves = []
-        for name, color in (("positive", (60, 190, 60)), ("neutral", (170, 170, 170)),
-                            ("negative", (220, 60, 60))):
+        keys = []
+        for name, color in MOOD_COLORS.items():
             c = self.mood.plot(name=name, pen=pg.mkPen(color, width=1))
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)
+            keys.append(f'<span style="color: #{bytes(color).hex()}">&#9644; {name}</span>')
             self.curves.append(c)
+        # the key lives in the title, so no legend box covers the lines
+        self.mood.setTitle("Class mood (share of faces): " + " &nbsp; ".join(keys))
         self.students = self.glw.addPlot(row=1, col=0, axisItems={"bottom": ClockAxis()})
         self.students.setTitle("Students (colour = expression; slate = camera off; select "
                                "students in the list to show only them)")

@@ -44,3 +44,14 @@ def test_long_session_keeps_coarser_labels(qtbot) -> None:
     panel = _shown(qtbot)
     labels = _labels(panel.mood.getAxis("bottom"), float(int(time.time())), 3 * 3600.0)
     assert labels and all(s.count(":") == 1 for s in labels), labels  # HH:MM
+
+
+def test_mood_key_is_in_the_title_not_over_the_lines(qtbot) -> None:
+    from fer_desktop.ui.timeline_plot import MOOD_COLORS
+
+    panel = _shown(qtbot)
+    assert panel.mood.legend is None
+    title = panel.mood.titleLabel.text
+    for (name, rgb), curve in zip(MOOD_COLORS.items(), panel.curves, strict=True):
+        assert f'color: #{bytes(rgb).hex()}">&#9644; {name}' in title
+        assert curve.opts["pen"].color().getRgb()[:3] == rgb
