@@ -200,7 +200,7 @@ def _distillation(cfg: dict, k: int) -> str:
 
     tta = cfg.get("teacher_tta", "flip")
     over = ("its mirror image" if tta == "flip" else
-            f"{teacher_tta_text(tta).removeprefix('the face and ')}, `--teacher-tta {tta}`")
+            f"{teacher_tta_text(tta)}, `--teacher-tta {tta}`")
     who = (f"{names[0]} averaged with {over}" if len(names) == 1 else
            f"the mean of {' and '.join(names)}, each averaged with {over}")
     text = (f"; distilled from {who} (`--teacher`), on the same augmented faces: each target "

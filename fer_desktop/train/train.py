@@ -25,17 +25,19 @@ TEACHER_SHIFTS = {"flip": [(0, 0)], "shifts": [(0, 0), (2, 0), (-2, 0), (0, 2), 
 
 
 def teacher_tta_text(tta: str) -> str:
-    """What ``--teacher-tta tta`` averages over, in words, from :data:`TEACHER_SHIFTS`."""
+    """What ``--teacher-tta tta`` averages the face with, in words, from
+    :data:`TEACHER_SHIFTS`."""
     moves = TEACHER_SHIFTS[tta]
-    if moves == [(0, 0)]:
-        return "the face and its mirror image (2 passes)"
-    px = sorted({abs(v) for move in moves for v in move if v})
-    ways = [w for (dx, dy), w in zip([(-1, 0), (1, 0), (0, -1), (0, 1)],
-                                     ["left", "right", "up", "down"], strict=True)
-            if any((np.sign(mx), np.sign(my)) == (dx, dy) for mx, my in moves)]
+    passes = f"({2 * len(moves)} passes)"
+    shifted = [m for m in moves if m != (0, 0)]
+    if not shifted:
+        return f"its mirror image {passes}"
+    px = "/".join(str(p) for p in sorted({abs(v) for m in shifted for v in m if v}))
+    names = {(-1, 0): "left", (1, 0): "right", (0, -1): "up", (0, 1): "down"}
+    signs = {(int(np.sign(dx)), int(np.sign(dy))) for dx, dy in shifted}
+    ways = [name for sign, name in names.items() if sign in signs]
     where = ", ".join(ways[:-1]) + " and " + ways[-1] if len(ways) > 1 else ways[0]
-    return (f"the face and its mirror image, as they are and moved "
-            f"{'/'.join(map(str, px))} px {where} ({2 * len(moves)} passes)")
+    return f"its mirror image, the two of them as they are and moved {px} px {where} {passes}"
 
 
 def labels_json(arch: str, tta_flip: bool = False) -> dict:
@@ -93,7 +95,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--teacher-weight", type=float, default=0.5,
                    help="share of the teachers' probabilities in each target (0..1)")
     p.add_argument("--teacher-tta", choices=("flip", "shifts"), default="flip",
-                   help="what each teacher averages over: flip, "
+                   help="what each teacher averages the face with: flip, "
                         f"{teacher_tta_text('flip')}; shifts, {teacher_tta_text('shifts')}")
     p.add_argument("--teacher-views", type=int, default=0, metavar="K",
                    help="augment the training set K times once, ask the teachers once, and let "
@@ -242,12 +244,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def _teacher(paths: list[Path], tta: str = "flip"):
     """Class probabilities of the teacher models (each a .keras or .tflite file with the
-    labels.json of its run or models/ folder beside it), each averaged over
-    :func:`teacher_tta_text` ``(tta)``."""
+    labels.json of its run or models/ folder beside it), each averaging the face
+    with :func:`teacher_tta_text` ``(tta)``."""
     from fer_desktop.train.augment import shifted
     from fer_desktop.vision.classifier import EmotionClassifier
 
@@ -285,14 +285,14 @@ def _cached_views(folder: Path, images: np.ndarray, args: argparse.Namespace):
     if have < k:
         print(f"Teacher views: {have} of {k} kept; making the rest", flush=True)
         teacher = _teacher(args.teacher, args.teacher_tta)
-    t = time.perf_counter()
-    for v, faces, probs in (teacher_views(images, k, args.seed, teacher, first=have)
-                            if have < k else ()):
-        tmp = folder / f"v{v}.tmp.npz"
-        np.savez(tmp, faces=faces, probs=probs)
-        os.replace(tmp, folder / f"v{v}.npz")
-        print(f"Teacher view {v + 1}/{k} made in {time.perf_counter() - t:.0f} s", flush=True)
         t = time.perf_counter()
+        for v, faces, probs in teacher_views(images, k, args.seed, teacher, first=have):
+            tmp = folder / f"v{v}.tmp.npz"
+            np.savez(tmp, faces=faces, probs=probs)
+            os.replace(tmp, folder / f"v{v}.npz")
+            print(f"Teacher view {v + 1}/{k} made in {time.perf_counter() - t:.0f} s",
+                  flush=True)
+            t = time.perf_counter()
     faces, probs = [], []
     for v in range(k):
         with np.load(folder / f"v{v}.npz") as z:
