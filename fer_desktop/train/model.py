@@ -41,6 +41,25 @@ def build_fernet_wide(input_shape: tuple[int, int, int], num_classes: int) -> ke
     return build_fernet(input_shape, num_classes, convs=(1, 2, 2, 2, 2))
 
 
+def build_fernet_half(input_shape: tuple[int, int, int], num_classes: int) -> keras.Model:
+    """:func:`build_fernet` at half the width: about a quarter of the compute, so a face and its
+    mirror image together cost less than one pass of ``fernet`` (``bench/architectures.py``)."""
+    return build_fernet(input_shape, num_classes, widths=(16, 32, 64, 128, 256), dense=256)
+
+
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-adds of one input through the model's Conv2D and Dense layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            kh, kw, cin, cout = layer.kernel.shape
+            _, h, w, _ = layer.output.shape
+            total += h * w * kh * kw * cin * cout
+        elif isinstance(layer, layers.Dense):
+            total += int(layer.kernel.shape[0] * layer.kernel.shape[1])
+    return int(total)
+
+
 def build_mobilenetv2(input_shape: tuple[int, int, int], num_classes: int,
                       backbone_weights: str | Path | None = None, alpha: float = 1.0,
                       size: int = 96) -> keras.Model:
@@ -70,6 +89,7 @@ def build_mobilenetv2(input_shape: tuple[int, int, int], num_classes: int,
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
     "fernet": build_fernet,
     "fernet_wide": build_fernet_wide,
+    "fernet_half": build_fernet_half,
     "mobilenetv2": build_mobilenetv2,
 }
 

@@ -61,7 +61,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p = parser or argparse.ArgumentParser(prog="fer-desktop train", description=__doc__)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="FER-2013 folder")
     p.add_argument("--out", type=Path, default=Path("runs/latest"), help="run folder")
-    p.add_argument("--arch", default="fernet", help="fernet | fernet_wide | mobilenetv2")
+    p.add_argument("--arch", default="fernet",
+                   help="fernet | fernet_wide | fernet_half | mobilenetv2")
     p.add_argument("--backbone-weights", type=Path, default=None,
                    help="local ImageNet weights (.h5, include_top=False) for mobilenetv2")
     p.add_argument("--init-from", type=Path, default=None,
