@@ -60,7 +60,8 @@ def augment_batch(faces: np.ndarray, rng: np.random.Generator, max_rot: float = 
 class FaceBatches(keras.utils.PyDataset):
     """Batches of (faces (B,48,48,1) float32 0..255, targets, sample weights).
 
-    Targets are one-hot labels; with a ``teacher`` (a function from a float batch to class
+    Targets are one-hot labels, or the rows of ``targets`` (soft labels such as FER+ vote
+    distributions) where given; with a ``teacher`` (a function from a float batch to class
     probabilities) they are ``(1 - teacher_weight) * one_hot + teacher_weight * teacher(x)``,
     computed on the same augmented faces the student sees (knowledge distillation with a
     consistent teacher, Beyer et al. 2022).
@@ -76,7 +77,8 @@ class FaceBatches(keras.utils.PyDataset):
                  class_weight: dict[int, float] | None = None,
                  teacher: Callable[[np.ndarray], np.ndarray] | None = None,
                  teacher_weight: float = 0.5,
-                 views: tuple[np.ndarray, np.ndarray] | None = None, **kwargs) -> None:
+                 views: tuple[np.ndarray, np.ndarray] | None = None,
+                 targets: np.ndarray | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         if not 0.0 <= teacher_weight <= 1.0:
             raise ValueError(f"teacher weight must be in 0..1, got {teacher_weight}")
@@ -84,7 +86,11 @@ class FaceBatches(keras.utils.PyDataset):
                                   or views[0].shape[1] != len(labels)):
             raise ValueError(f"teacher views {views[0].shape} / {views[1].shape} do not match "
                              f"{len(labels)} faces")
+        if targets is not None and targets.shape != (len(labels), num_classes):
+            raise ValueError(f"targets {targets.shape} do not match {len(labels)} faces x "
+                             f"{num_classes} classes")
         self.teacher, self.teacher_weight, self.views = teacher, teacher_weight, views
+        self.targets = targets
         self.images, self.labels = images, labels
         self.num_classes, self.batch_size, self.augment = num_classes, batch_size, augment
         self.seed, self.epoch = seed, 0
@@ -113,7 +119,10 @@ class FaceBatches(keras.utils.PyDataset):
             rng = np.random.default_rng((self.seed, self.epoch, idx))
             faces = augment_batch(faces, rng)
         x = faces[..., None].astype(np.float32)
-        y = np.eye(self.num_classes, dtype=np.float32)[self.labels[sel]]
+        if self.targets is not None:
+            y = np.asarray(self.targets[sel], np.float32)
+        else:
+            y = np.eye(self.num_classes, dtype=np.float32)[self.labels[sel]]
         if self.teacher is not None and soft is None:
             soft = np.asarray(self.teacher(x), np.float32)
         if soft is not None:

@@ -61,6 +61,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p = parser or argparse.ArgumentParser(prog="fer-desktop train", description=__doc__)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="FER-2013 folder")
     p.add_argument("--out", type=Path, default=Path("runs/latest"), help="run folder")
+    p.add_argument("--labels", choices=("fer2013", "ferplus"), default="fer2013",
+                   help="fer2013: the data set's single labels; ferplus: learn the FER+ vote "
+                        "distribution of 10 taggers (ferplus_votes.csv beside the data; "
+                        "contempt/unknown/NF votes dropped), select on agreement with the "
+                        "PublicTest FER+ majority")
+    p.add_argument("--min-votes", type=int, default=1,
+                   help="--labels ferplus: vote counts below this are tagger noise (zeroed)")
     p.add_argument("--arch", default="fernet",
                    help="fernet | fernet_wide | fernet_half | mobilenetv2")
     p.add_argument("--backbone-weights", type=Path, default=None,
@@ -147,13 +154,22 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     train = load_split(args.data, "Training")
     val = load_split(args.data, "PublicTest")
+    targets = None
+    if args.labels == "ferplus":
+        train, targets, val = _ferplus_splits(args.data, train, val, args.min_votes)
     if args.limit:
+        if targets is not None:
+            keep = train.head(args.limit, args.seed).paths
+            pos = {p: i for i, p in enumerate(train.paths)}
+            targets = targets[[pos[p] for p in keep]]
         train, val = train.head(args.limit, args.seed), val.head(args.limit, args.seed)
-    cw = None if args.no_class_weights else class_weights(train.labels)
+    cw = None if args.no_class_weights or targets is not None else class_weights(train.labels)
     config = {k: ([str(x) for x in v] if isinstance(v, list) else
                   str(v) if isinstance(v, Path) else v)
               for k, v in vars(args).items() if k != "func"}
     config.update(n_train=len(train), n_val=len(val), class_weights=cw,
+                  val_labels="FER+ majority (single winner)" if targets is not None
+                  else "FER-2013",
                   keras_backend=keras.backend.backend(), keras_version=keras.__version__,
                   python=platform.python_version(), hardware=_hardware(),
                   train_split="Training",
@@ -179,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
         teacher = _teacher(args.teacher, args.teacher_tta)
     train_ds = FaceBatches(train.images, train.labels, num_classes, args.batch_size,
                            augment=True, seed=args.seed, class_weight=cw, teacher=teacher,
-                           teacher_weight=args.teacher_weight, views=views, **loader)
+                           teacher_weight=args.teacher_weight, views=views, targets=targets,
+                           **loader)
     val_ds = FaceBatches(val.images, val.labels, num_classes, 256)
     steps = args.steps_per_epoch or len(train_ds)
     initial_epoch = 0
@@ -243,6 +260,29 @@ def run(args: argparse.Namespace) -> int:
                    run_dir=out, limit=args.limit)
     print(f"Run folder: {out.resolve()}")
     return 0
+
+
+def _ferplus_splits(data, train, val, min_votes: int):
+    """``--labels ferplus``: the Training faces worth training on with their vote
+    distributions, and the PublicTest faces with a single FER+ winner, labelled by it (so
+    that ``val_accuracy`` is the agreement with the FER+ majority)."""
+    from fer_desktop.train.data import Split
+    from fer_desktop.train.ferplus import read_votes, with_votes
+
+    votes = read_votes(data)
+    tv = with_votes(train, votes)
+    keep = np.flatnonzero(tv.trainable())
+    s = tv.split
+    train = Split(s.usage, s.images[keep], s.labels[keep], tuple(s.paths[i] for i in keep))
+    targets = tv.distribution(min_votes)[keep]
+    vv = with_votes(val, votes)
+    major = vv.majority
+    sel = np.flatnonzero(major >= 0)
+    s = vv.split
+    val = Split(s.usage, s.images[sel], major[sel], tuple(s.paths[i] for i in sel))
+    print(f"FER+ votes: {len(train)} Training faces (of {len(tv.split)} with "
+          f"votes), PublicTest {len(val)} with a single winner", flush=True)
+    return train, targets, val
 
 
 def _teacher(paths: list[Path], tta: str = "flip"):
