@@ -14,7 +14,6 @@ from pathlib import Path
 from fer_desktop.paths import default_models_dir
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".wmv"}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -36,6 +35,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
 def _open_source(path: Path):
     from fer_desktop.capture import ImageSource, SourceError, VideoFileSource
+    from fer_desktop.capture.image import IMAGE_SUFFIXES
 
     if not path.exists():
         raise SourceError(f"Input not found: {path}. Give a video file, an image or a folder.")
@@ -44,7 +44,8 @@ def _open_source(path: Path):
     if path.suffix.lower() in VIDEO_SUFFIXES:
         return VideoFileSource(path), "video"
     raise SourceError(f"Unsupported input type '{path.suffix}' for {path}: give a video "
-                      f"({', '.join(sorted(VIDEO_SUFFIXES))}), an image or a folder of images.")
+                      f"({', '.join(sorted(VIDEO_SUFFIXES))}), an image "
+                      f"({', '.join(sorted(IMAGE_SUFFIXES))}) or a folder of images.")
 
 
 class _Annotator:

@@ -151,3 +151,19 @@ def test_missing_input_and_bad_output_folder(tmp_path, capsys):
     cv2.imwrite(str(img), np.zeros((50, 50, 3), np.uint8))
     assert main(["analyze", str(img), "--csv", str(tmp_path / "no" / "dir" / "o.csv")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ext", [".tif", ".tiff", ".jp2", ".ppm", ".pgm"])
+def test_analyze_reads_every_still_format_opencv_reads(data_dir, tmp_path, ext):
+    faces, labels = load_faces(data_dir, 4, seed=9)
+    img, _ = compose_gallery(faces, labels, rows=2, cols=2, size=(800, 450), face_px=120)
+    if ext == ".pgm":  # a grey-only format
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    assert cv2.imwrite(str(folder / f"shot{ext}"), img)
+    for target in (folder / f"shot{ext}", folder):  # the file itself, and a folder of them
+        out = tmp_path / "t.csv"
+        assert main(["analyze", str(target), "--csv", str(out), "--no-names"]) == 0
+        rows = _rows(out)[1]
+        assert 3 <= len(rows) <= 4 and {r["source"] for r in rows} == {f"shot{ext}"}

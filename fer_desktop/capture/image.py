@@ -12,7 +12,11 @@ import numpy as np
 from fer_desktop.capture.base import SourceBase, SourceError
 from fer_desktop.datatypes import Frame
 
-IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+#: The still-image formats OpenCV's imdecode reads (its imread documentation): JPEG, JPEG 2000,
+#: PNG, WebP, AVIF, TIFF, BMP, the Netpbm family, Sun raster, Radiance HDR, OpenEXR, PFM.
+IMAGE_SUFFIXES: frozenset[str] = frozenset({
+    ".jpg", ".jpeg", ".jpe", ".jp2", ".png", ".webp", ".avif", ".tif", ".tiff", ".bmp", ".dib",
+    ".pbm", ".pgm", ".ppm", ".pxm", ".pnm", ".sr", ".ras", ".hdr", ".pic", ".exr", ".pfm"})
 
 
 def load_image_bgr(path: Path) -> np.ndarray | None:
@@ -24,7 +28,10 @@ def load_image_bgr(path: Path) -> np.ndarray | None:
         return None
     if data.size == 0:
         return None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)  # 16-bit and float pictures come as 8-bit
+    except cv2.error:
+        return None  # a format this OpenCV build was made without (its decoder raises)
     if image is None or image.ndim != 3 or image.shape[2] != 3:
         return None
     return np.ascontiguousarray(image)
@@ -39,7 +46,8 @@ class ImageSource(SourceBase):
     and noted in ``warnings``; a single unreadable image raises :class:`SourceError` at open.
 
     Args:
-        path: an image file (.jpg, .jpeg, .png, .bmp, .webp) or a folder holding such files.
+        path: an image file of a format OpenCV reads (:data:`IMAGE_SUFFIXES`: JPEG, PNG,
+            TIFF, WebP, BMP, ...) or a folder holding such files.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -79,7 +87,8 @@ class ImageSource(SourceBase):
             if image is None:
                 raise SourceError(
                     f"Cannot read the image {self.path}: it is damaged or not an image format "
-                    "this app reads (JPEG, PNG, BMP, WebP). Open it in an image viewer or "
+                    "this app reads (JPEG, PNG, TIFF, WebP, BMP and the others OpenCV reads). "
+                    "Open it in an image viewer or "
                     "choose another file."
                 )
             self.files = [self.path]

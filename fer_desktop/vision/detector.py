@@ -117,10 +117,34 @@ def _nms(boxes: np.ndarray, scores: np.ndarray, thr: float) -> list[int]:
     return keep
 
 
+def _inside_dropped(boxes: np.ndarray, keep: list[int], frac: float = 0.7) -> list[int]:
+    """``keep`` without the boxes lying mostly (``frac`` of their area) inside a larger kept
+    box: a part of a big face that a small window saw (a window cuts a big face into parts)."""
+    out = []
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    for i in keep:
+        inside = False
+        for j in keep:
+            if j == i or area[j] <= 1.5 * area[i]:
+                continue
+            ox = min(boxes[i, 2], boxes[j, 2]) - max(boxes[i, 0], boxes[j, 0])
+            oy = min(boxes[i, 3], boxes[j, 3]) - max(boxes[i, 1], boxes[j, 1])
+            if ox > 0 and oy > 0 and ox * oy >= frac * area[i]:
+                inside = True
+                break
+        if not inside:
+            out.append(i)
+    return out
+
+
 @dataclass
 class BlazeFaceParams:
     model: str = "short"  # "short" (128 px input) or "full" (192 px)
-    window: int = 240  # side of the square windows (frame pixels) the frame is cut into
+    #: sides of the square windows (frame pixels) the frame is cut into, one pass each: 240 px
+    #: finds the 25-110 px faces of a gallery, the larger ones the faces of a 2x2 gallery or
+    #: a close webcam, which do not fit in a 240-px window (a side larger than the frame's
+    #: shorter side is that side: the whole frame, or a square strip of it)
+    windows: tuple[int, ...] = (240, 480, 960)
     overlap: float = 0.35
     score: float = 0.65
     nms_iou: float = 0.3
@@ -173,15 +197,18 @@ class BlazeFaceDetector:
         return np.concatenate(parts, axis=1)
 
     def _windows(self, h: int, w: int) -> list[tuple[int, int, int]]:
-        s = min(self.params.window, h, w)
-        step = max(1, int(s * (1 - self.params.overlap)))
-        ys = list(range(0, max(1, h - s + 1), step))
-        xs = list(range(0, max(1, w - s + 1), step))
-        if ys[-1] + s < h:
-            ys.append(h - s)
-        if xs[-1] + s < w:
-            xs.append(w - s)
-        return [(x, y, s) for y in ys for x in xs]
+        """(x, y, side) of every window of every pass (duplicates of a small frame merged)."""
+        out: list[tuple[int, int, int]] = []
+        for s in sorted({min(side, h, w) for side in self.params.windows}):
+            step = max(1, int(s * (1 - self.params.overlap)))
+            ys = list(range(0, max(1, h - s + 1), step))
+            xs = list(range(0, max(1, w - s + 1), step))
+            if ys[-1] + s < h:
+                ys.append(h - s)
+            if xs[-1] + s < w:
+                xs.append(w - s)
+            out += [(x, y, s) for y in ys for x in xs]
+        return out
 
     def _detect_windows(self, rgb: np.ndarray, wins: list[tuple[int, int, int]],
                         all_boxes: list[np.ndarray], all_scores: list[np.ndarray]) -> None:
@@ -219,6 +246,8 @@ class BlazeFaceDetector:
     def detect(self, image: np.ndarray) -> list[BBox]:
         if image.size == 0 or min(image.shape[:2]) < 16:
             return []
+        if image.ndim == 3 and image.shape[2] == 1:
+            image = image[..., 0]
         if image.ndim == 2:
             rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
         elif image.shape[2] == 4:
@@ -236,7 +265,7 @@ class BlazeFaceDetector:
             return []
         boxes, sc = np.concatenate(all_boxes), np.concatenate(all_scores)
         out = []
-        for i in _nms(boxes, sc, self.params.nms_iou):
+        for i in _inside_dropped(boxes, _nms(boxes, sc, self.params.nms_iou)):
             x0, y0, x1, y1 = boxes[i]
             bw, bh = x1 - x0, y1 - y0
             if min(bw, bh) < self.params.min_size:
