@@ -18,24 +18,55 @@ __all__ = ["NameMatcher", "clean_name", "fold", "similarity", "split_truncation"
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _ROLE = re.compile(r"\s*\((?:host|co-host|guest|me)\)\s*$", re.IGNORECASE)
-_TRUNC = re.compile(r"(?:\.{2,}|…)$")
-_JUNK = re.compile(r"[^\w\s'.\-]|_")
+_TRUNC = re.compile(r"\s*(?:\.{2,}|…)$")
+#: Marks an edge of the reading may carry that are not part of a name: remnants of an icon
+#: or of the label box's border.
+_EDGE = "|~—–-_=:;,'\"`*#^°!?¦/\\<>«»"
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _balanced(tok: str) -> str:
+    """A name without a bracket left over at its ends (kept where it has its partner)."""
+    while tok and tok[0] in _OPEN and _CLOSE[_OPEN.index(tok[0])] not in tok:
+        tok = tok[1:]
+    while tok and tok[-1] in _CLOSE and _OPEN[_CLOSE.index(tok[-1])] not in tok:
+        tok = tok[:-1]
+    return tok
 
 
 def split_truncation(text: str) -> tuple[str, bool]:
-    """(the cleaned name, whether the label cut it short with '...' or '…')."""
+    """(the name as shown, whether the label cut it short with '...' or '…').
+
+    Letter case, digits and the punctuation inside the name are kept as the label shows them
+    ("[TA] Dina Kusuma", "15117042_Rudi H M Sitomp", "Sam (she/her)", "joe.lee"); what is
+    dropped: the '...' of a cut name, words of marks only and marks at the ends (an icon or
+    the box's border read as text), Zoom's own "(Host)"-style suffixes.
+    """
     s = " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).split())
     s = _ROLE.sub("", s)
-    truncated = bool(_TRUNC.search(s.rstrip(" |)]}>~-'\"")))
-    s = re.sub(r"\.{2,}|…", " ", s)
-    tokens = []
-    for tok in _JUNK.sub(" ", s).split():
-        tok = tok.strip("'-").lstrip(".")
-        if len(tok) > 2:
-            tok = tok.rstrip(".")  # keep an initial's dot ("J."), drop a stray one
-        if any(ch.isalnum() for ch in tok):  # tokens of marks only are icon remnants
-            tokens.append(tok)
-    return " ".join(tokens), truncated
+    truncated = False
+    while True:  # "Sitomp... |": the ellipsis, then marks after it
+        t = s.rstrip(" |~-'\"")
+        m = _TRUNC.search(t)
+        if not m:
+            break
+        truncated, s = True, t[:m.start()]
+    tokens = [tok for tok in s.split() if any(ch.isalnum() for ch in tok)]
+    while tokens:
+        first = tokens[0].lstrip(_EDGE + ".")
+        if first and any(ch.isalnum() for ch in first):
+            tokens[0] = first
+            break
+        tokens.pop(0)
+    while tokens:
+        last = tokens[-1].rstrip(_EDGE)
+        if len(last) > 2 and last.endswith(".") and not truncated:
+            last = last.rstrip(".")  # a stray dot; an initial's ("J.") stays
+        if last and any(ch.isalnum() for ch in last):
+            tokens[-1] = last
+            break
+        tokens.pop()
+    return _balanced(" ".join(tokens)).strip(), truncated
 
 
 def clean_name(text: str) -> str:

@@ -1,18 +1,21 @@
 """Participant names read from the gallery tiles with Tesseract, and matched across frames.
 
-Zoom writes each name in white on a dark label at the bottom-left of the tile (a camera that
-is off shows the name in the middle instead). ``find_label`` finds that line of text: white
-glyph-sized blobs on a dark ground, chained from the left. Each line is cropped, upscaled,
-binarised to black on white, and all lines of a frame go to Tesseract stacked in one image (or
-one call per line); ``clean_name`` strips what is left of icons, '...' and stray marks.
-``NameMatcher`` then maps what was read to a known student by string similarity (accents and
-case folded), so a name read slightly differently in another frame is still the same student.
+:mod:`fer_desktop.vision.name_label` finds each tile's name line (the bottom-left label, or a
+camera-off tile's centred name) and prepares it in several binarisations. All lines of a
+frame go to Tesseract stacked in one image first (one call); a line Tesseract is not
+confident of is read again alone in each binarisation, and the most confident reading wins.
+``clean_name`` strips what is left of icons and the '...' of a cut name, keeping the name's
+letter case and punctuation as shown; :func:`plausible_name` rejects readings that are not a
+name in the scripts being read. ``NameMatcher`` then maps what was read to a known student by
+string similarity (accents and case folded), so a name read slightly differently in another
+frame is still the same student.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +23,32 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fer_desktop.vision.name_label import find_label, label_line, ocr_variants
 from fer_desktop.vision.name_match import NameMatcher, clean_name, similarity
 from fer_desktop.vision.tiles import Tile
 
-__all__ = ["NameMatcher", "NameReader", "OcrUnavailableError", "clean_name", "default_lang",
-           "find_label", "similarity", "tessdata_dir"]
+__all__ = ["SCRIPTS", "NameMatcher", "NameReader", "OcrUnavailableError", "available_scripts",
+           "clean_name", "default_lang", "default_scripts", "find_label", "plausible_name",
+           "similarity", "tessdata_dir"]
+
+#: Scripts names can be read in: name -> (Tesseract model, prefixes of the Unicode character
+#: names of its letters). Each needs its model installed (Debian: tesseract-ocr-script-<x>).
+SCRIPTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Latin": ("Latin", ("LATIN",)),
+    "Hangul": ("Hangul", ("HANGUL",)),
+    "Cyrillic": ("Cyrillic", ("CYRILLIC",)),
+    "Greek": ("Greek", ("GREEK",)),
+    "Han (simplified)": ("HanS", ("CJK UNIFIED", "CJK COMPATIBILITY")),
+    "Han (traditional)": ("HanT", ("CJK UNIFIED", "CJK COMPATIBILITY")),
+    "Japanese": ("Japanese", ("HIRAGANA", "KATAKANA", "CJK UNIFIED")),
+    "Arabic": ("Arabic", ("ARABIC",)),
+    "Hebrew": ("Hebrew", ("HEBREW",)),
+    "Devanagari": ("Devanagari", ("DEVANAGARI",)),
+    "Thai": ("Thai", ("THAI",)),
+    "Vietnamese": ("Vietnamese", ("LATIN",)),
+}
+#: Read by default where installed: Latin (every Latin-script language) and Hangul.
+DEFAULT_SCRIPTS = ("Latin", "Hangul")
 
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
@@ -35,9 +59,69 @@ class OcrUnavailableError(RuntimeError):
     """Tesseract (the binding or its language data) is not installed."""
 
 
+def available_scripts() -> list[str]:
+    """The scripts of :data:`SCRIPTS` whose Tesseract model is installed here."""
+    return [name for name, (model, _) in SCRIPTS.items() if tessdata_dir(model)]
+
+
+def default_scripts() -> list[str]:
+    """Latin and Hangul, those of them installed (none: [])."""
+    have = available_scripts()
+    return [s for s in DEFAULT_SCRIPTS if s in have]
+
+
+def lang_for(scripts: Sequence[str]) -> str:
+    """The Tesseract language string of ``scripts`` (installed ones only; "eng" if none)."""
+    models = [SCRIPTS[s][0] for s in scripts if s in SCRIPTS and tessdata_dir(SCRIPTS[s][0])]
+    return "+".join(dict.fromkeys(models)) or "eng"
+
+
 def default_lang() -> str:
-    """"Latin" (every Latin-script language: ü, í, ñ...) where installed, else "eng"."""
-    return "Latin" if tessdata_dir("Latin") else "eng"
+    """The models of :func:`default_scripts` ("Latin+Hangul" where both are installed),
+    else "eng"."""
+    return lang_for(default_scripts())
+
+
+def _scripts_of_lang(lang: str) -> list[str]:
+    by_model = {model: name for name, (model, _) in reversed(SCRIPTS.items())}
+    out = [by_model.get(part, "Latin") for part in lang.split("+")]  # eng, deu...: Latin
+    return list(dict.fromkeys(out))
+
+
+def plausible_name(name: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> bool:
+    """Whether a reading can be a participant's name in ``scripts``.
+
+    Every letter belongs to one of the scripts; at least two letters; letters, digits and
+    spaces make most of it (OCR of a picture gives runs of marks); no symbol characters
+    (icons read as ©, ®, ¥...); a Latin name of three letters or more has a vowel. Junk such
+    as "Q238" or a Hangul name read by the Latin model ("olst" is caught by Tesseract's low
+    confidence instead) is not used as a student name.
+    """
+    name = unicodedata.normalize("NFC", name).strip()
+    if not name or len(name) > 80:
+        return False
+    prefixes = tuple(p for s in scripts if s in SCRIPTS for p in SCRIPTS[s][1]) or ("LATIN",)
+    letters = latin = 0
+    vowel = False
+    plain = 0
+    for ch in name:
+        cat = unicodedata.category(ch)
+        if ch.isalpha():
+            if not unicodedata.name(ch, "").startswith(prefixes):
+                return False
+            letters += 1
+            plain += 1
+            if unicodedata.name(ch, "").startswith("LATIN"):
+                latin += 1
+                base = unicodedata.normalize("NFKD", ch)[0].lower()
+                vowel = vowel or base in "aeiouy"
+        elif ch.isdigit() or ch.isspace():
+            plain += 1
+        elif cat.startswith("S") and ch not in "+&":
+            return False
+    if letters < 2 or plain < 0.75 * len(name):
+        return False
+    return vowel or latin < 3
 
 
 def tessdata_dir(lang: str = "eng") -> str | None:
@@ -47,109 +131,6 @@ def tessdata_dir(lang: str = "eng") -> str | None:
         if all((Path(d) / f"{part}.traineddata").is_file() for part in lang.split("+")):
             return d
     return None
-
-
-# --- finding the label ----------------------------------------------------------------------
-
-def _planes(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per pixel, the darkest and the brightest channel (white text is bright in all three)."""
-    b, g, r = cv2.split(bgr)
-    return cv2.min(cv2.min(b, g), r), cv2.max(cv2.max(b, g), r)
-
-
-def _glyphs(lo: np.ndarray, hi: np.ndarray,
-            max_h: int) -> list[tuple[int, int, int, int, float]]:
-    """White, glyph-sized blobs on a dark ground: (x0, y0, x1, y1, stroke half-width)."""
-    h, w = lo.shape
-    ink = (lo >= 150).view(np.uint8)
-    _, lab, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    x, y, gw, gh, area = stats[1:].T
-    thin, thick = np.minimum(gw, gh), np.maximum(gw, gh)
-    # solid and thick: a bright patch of the picture, not a stroke
-    solid = (area > 0.8 * gw * gh) & (thin >= np.maximum(6, 0.35 * thick))
-    # too big, or cut by the edge of the search area
-    keep = ((gh <= max_h) & (gw <= 2 * max_h) & (y > 0) & (x + gw < w) & (y + gh < h) & ~solid)
-    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
-    out = []
-    for i in np.flatnonzero(keep).tolist():
-        x, y, gw, gh = stats[i + 1, :4].tolist()
-        x0, y0, x1, y1 = max(0, x - 2), max(0, y - 2), min(w, x + gw + 2), min(h, y + gh + 2)
-        ring = np.concatenate((hi[y0, x0:x1], hi[y1 - 1, x0:x1], hi[y0:y1, x0], hi[y0:y1, x1 - 1]))
-        if np.count_nonzero(ring <= 110) >= 0.75 * ring.size:  # on a dark ground
-            box = (slice(y, y + gh), slice(x, x + gw))
-            stroke = float(dist[box][lab[box] == i + 1].max())
-            out.append((x, y, x + gw, y + gh, stroke))
-    return sorted(out)
-
-
-def _text_line(lo: np.ndarray, hi: np.ndarray, min_h: int = 5,
-               max_h: int = 80) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of the leftmost line of white text on a dark ground, or None.
-
-    Glyphs are chained from the left while they sit on the line, have strokes as thin as
-    its first glyph's, and are no further apart than about a letter's height.
-    """
-    glyphs = _glyphs(lo, hi, max_h)
-    lines: list[list[int]] = []
-    best = None
-    for k, (x0, y0, x1, y1, stroke) in enumerate(glyphs):
-        if y1 - y0 < min_h or any(a <= x0 and x1 <= c and b <= y0 and y1 <= d
-                                  for a, b, c, d in lines):
-            continue
-        line, ref, count = [x0, y0, x1, y1], y1 - y0, 1
-        for gx0, gy0, gx1, gy1, gs in glyphs[k + 1:]:
-            if gx0 - line[2] > max(4, 0.9 * ref):
-                break
-            if (gy0 < line[1] - 0.6 * ref or gy1 > line[3] + 0.6 * ref
-                    or gy1 - gy0 > 1.6 * ref):
-                continue  # above or below the line: part of the picture
-            if gs > 1.6 * stroke + 1.0:
-                break  # a thick bright blob: the picture next to the label
-            line = [min(line[0], gx0), min(line[1], gy0), max(line[2], gx1), max(line[3], gy1)]
-            ref, count = max(ref, gy1 - gy0), count + 1
-        lines.append(line)
-        if count < 2 or line[2] - line[0] < 1.2 * (line[3] - line[1]):
-            continue  # a lone blob, not a line of text
-        key = (line[0], -line[3])  # leftmost, then lowest
-        if best is None or key < best[0]:
-            best = (key, line)
-    if best is None:
-        return None
-    x0, y0, x1, y1 = best[1]
-    return x0, y0, x1, y1
-
-
-def find_label(tile_bgr: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of the name in a tile: its bottom-left label, else a centred name."""
-    return _find_label(*_planes(tile_bgr))
-
-
-def _find_label(lo: np.ndarray, hi: np.ndarray) -> tuple[int, int, int, int] | None:
-    h, w = lo.shape
-    sh = min(h // 2, max(32, round(0.3 * h)))
-    sw = max(16, round(0.85 * w))
-    line = _text_line(lo[h - sh:, :sw], hi[h - sh:, :sw])
-    if line is not None and line[0] <= 0.35 * w:
-        x0, y0, x1, y1 = line
-        return x0, y0 + h - sh, x1, y1 + h - sh
-    y_top, y_bot = round(0.25 * h), round(0.75 * h)
-    line = _text_line(lo[y_top:y_bot], hi[y_top:y_bot], max_h=max(80, h // 4))
-    if line is None:
-        return None
-    x0, y0, x1, y1 = line
-    return x0, y0 + y_top, x1, y1 + y_top
-
-
-def _binarize_line(lo: np.ndarray, box: tuple[int, int, int, int],
-                   target_h: int = 48) -> np.ndarray:
-    """Black-on-white, upscaled crop of a line of white text, with a white margin."""
-    x0, y0, x1, y1 = box
-    lo = lo[max(0, y0 - 1):y1 + 1, max(0, x0 - 1):x1 + 1]
-    scale = float(np.clip(target_h / max(1, y1 - y0), 1.0, 4.0))
-    big = cv2.resize(lo, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    _, ink = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    m = max(8, big.shape[0] // 2)
-    return cv2.copyMakeBorder(ink, m, m, m, m, cv2.BORDER_CONSTANT, value=255)
 
 
 def _stack(lines: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]]:
@@ -168,17 +149,23 @@ class NameReader:
     """Reads the participant name of every tile of a gallery frame with Tesseract.
 
     Args:
-        lang: Tesseract languages, e.g. "Latin", "eng" or "eng+deu" (each needs its
-            ``.traineddata``; Debian: tesseract-ocr-script-latn, tesseract-ocr-<lang>);
-            default: ``default_lang()``.
+        lang: Tesseract languages, e.g. "Latin", "Latin+Hangul", "eng" or "eng+deu" (each
+            needs its ``.traineddata``; Debian: tesseract-ocr-script-latn,
+            tesseract-ocr-script-hang, tesseract-ocr-<lang>); default: from ``scripts``.
+        scripts: the scripts names are read in (:data:`SCRIPTS` keys); default: ``lang``'s,
+            else :func:`default_scripts` (Latin + Hangul where installed). A reading with a
+            letter of another script is not a name (:func:`plausible_name`).
         batch: "stack" puts all of a frame's labels in one image (one Tesseract call);
             "line" makes one single-line call per label.
         backend: "tesserocr" (in-process), "pytesseract" (runs the tesseract program), or
             "auto" (tesserocr if it imports).
         tessdata: folder holding the ``.traineddata`` files (default: TESSDATA_PREFIX or the
             usual system folders).
-        cache_size: labels remembered (by their pixels), so an unchanged label is not read
-            again; 0 turns the cache off.
+        cache_size: labels remembered (by their text pixels), so an unchanged label is not
+            read again; 0 turns the cache off.
+        accept_conf: a line read with at least this confidence (0..100) is taken at once;
+            below it, the line is read again in the other binarisations.
+        min_conf: readings below this confidence are not names (:meth:`read` gives "").
 
     Raises:
         OcrUnavailableError: no binding, no tesseract program or no language data.
@@ -189,13 +176,21 @@ class NameReader:
     """
 
     def __init__(self, lang: str | None = None, batch: str = "stack", backend: str = "auto",
-                 tessdata: str | None = None, cache_size: int = 512) -> None:
+                 tessdata: str | None = None, cache_size: int = 512,
+                 scripts: Sequence[str] | None = None, accept_conf: float = 85.0,
+                 min_conf: float = 50.0) -> None:
         if batch not in ("stack", "line"):
             raise ValueError(f"batch must be 'stack' or 'line', not {batch!r}")
-        lang = lang or default_lang()
+        unknown = [s for s in scripts or () if s not in SCRIPTS]
+        if unknown:
+            raise ValueError(f"unknown script(s) {unknown}; choose from {sorted(SCRIPTS)}")
+        if lang is None:
+            lang = lang_for(scripts) if scripts else default_lang()
+        self.scripts = list(scripts) if scripts else _scripts_of_lang(lang)
         self.lang, self.batch = lang, batch
+        self.accept_conf, self.min_conf = accept_conf, min_conf
         self._api = None
-        self._cache: OrderedDict[bytes, str] = OrderedDict()
+        self._cache: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
         self._cache_size = cache_size
         self.ocr_calls = 0  # Tesseract recognitions run (a stacked page counts once)
         self._tessdata = tessdata or tessdata_dir(lang)
@@ -264,56 +259,80 @@ class NameReader:
         self.close()
 
     def read_raw(self, image_bgr: np.ndarray, tiles: Sequence[Tile]) -> list[str]:
-        """The text of each tile's name label as Tesseract reads it ("" where none)."""
-        out = [""] * len(tiles)
-        lines, where, keys = [], [], []
-        lo, hi = _planes(image_bgr)
+        """The text of each tile's name line as Tesseract reads it ("" where none)."""
+        return [text for text, _ in self.read_scored(image_bgr, tiles)]
+
+    def read_scored(self, image_bgr: np.ndarray,
+                    tiles: Sequence[Tile]) -> list[tuple[str, float]]:
+        """(text, Tesseract's confidence 0..100) of each tile's name line (("", 0) where no
+        line was found or nothing read)."""
+        out: list[tuple[str, float]] = [("", 0.0)] * len(tiles)
+        todo: list[tuple[int, bytes, list[np.ndarray]]] = []
         for k, t in enumerate(tiles):
-            tlo = lo[max(0, t.y):t.y + t.h, max(0, t.x):t.x + t.w]
-            thi = hi[max(0, t.y):t.y + t.h, max(0, t.x):t.x + t.w]
-            box = _find_label(tlo, thi) if tlo.size else None
-            if box is None:
+            tile = image_bgr[max(0, t.y):t.y + t.h, max(0, t.x):t.x + t.w]
+            line = label_line(tile) if tile.size else None
+            if line is None:
                 continue
-            im = _binarize_line(tlo, box)
-            key = hashlib.blake2b(bytes(str(im.shape), "ascii") + im.tobytes(),
-                                  digest_size=16).digest()
+            key = self._key(line)
             if key in self._cache:
                 self._cache.move_to_end(key)
                 out[k] = self._cache[key]
-            else:
-                lines.append(im)
-                where.append(k)
-                keys.append(key)
-        if not lines:
+                continue
+            todo.append((k, key, ocr_variants(line)))
+        if not todo:
             return out
-        if self.batch == "line":
-            texts = [self._ocr_line(im) for im in lines]
+        if self.batch == "stack":
+            first = self._ocr_stack([v[0] for _, _, v in todo])
         else:
-            texts = self._ocr_stack(lines)
-        for k, key, text in zip(where, keys, texts, strict=True):
-            out[k] = text
+            first = [self._ocr_line(v[0]) for _, _, v in todo]
+        for (k, key, variants), best in zip(todo, first, strict=True):
+            for im in variants[1 if self.batch == "line" else 0:]:
+                if best[1] >= self.accept_conf:
+                    break
+                got = self._ocr_line(im)
+                if got[0] and (got[1] > best[1] or not best[0]):
+                    best = got
+            out[k] = best
             if self._cache_size > 0:
-                self._cache[key] = text
+                self._cache[key] = best
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
 
-    def read(self, image_bgr: np.ndarray, tiles: Sequence[Tile]) -> list[str]:
-        """The cleaned name of each tile ("" where none could be read)."""
-        return [clean_name(t) for t in self.read_raw(image_bgr, tiles)]
+    @staticmethod
+    def _key(line) -> bytes:
+        """The cache key of a line: its text pixels (Otsu), not the video behind them."""
+        _, ink = cv2.threshold(line.crop, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        return hashlib.blake2b(bytes(str(ink.shape), "ascii") + np.packbits(ink).tobytes(),
+                               digest_size=16).digest()
 
-    def _ocr_line(self, im: np.ndarray) -> str:
+    def read(self, image_bgr: np.ndarray, tiles: Sequence[Tile]) -> list[str]:
+        """The cleaned name of each tile ("" where none could be read, or where what was read
+        is not a plausible name in this reader's scripts or Tesseract was not confident)."""
+        out = []
+        for text, conf in self.read_scored(image_bgr, tiles):
+            name = clean_name(text)
+            ok = conf >= self.min_conf and plausible_name(name, self.scripts)
+            out.append(name if ok else "")
+        return out
+
+    def _ocr_line(self, im: np.ndarray) -> tuple[str, float]:
         if self.backend == "pytesseract":
             import pytesseract
 
             self.ocr_calls += 1
-            return pytesseract.image_to_string(im, lang=self.lang, config=self._config(7)).strip()
+            d = pytesseract.image_to_data(im, lang=self.lang, config=self._config(7),
+                                          output_type=pytesseract.Output.DICT)
+            words = [(w, float(c)) for w, c in zip(d["text"], d["conf"], strict=True)
+                     if str(w).strip()]
+            return " ".join(w for w, _ in words), _mean([c for _, c in words])
         import tesserocr
 
         self._api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
         self._set_image(im)
         self.ocr_calls += 1
-        return self._api.GetUTF8Text().strip()
+        text = self._api.GetUTF8Text().strip()
+        return text, float(self._api.MeanTextConf()) if text else 0.0
 
     def _set_image(self, im: np.ndarray) -> None:
         im = np.ascontiguousarray(im)
@@ -323,19 +342,21 @@ class NameReader:
         cfg = f"--psm {psm}"
         return cfg + (f' --tessdata-dir "{self._tessdata}"' if self._tessdata else "")
 
-    def _ocr_stack(self, lines: list[np.ndarray]) -> list[str]:
-        """All lines in one call; each word read goes to the line whose slot holds its centre."""
+    def _ocr_stack(self, lines: list[np.ndarray]) -> list[tuple[str, float]]:
+        """All lines in one call; each word read goes to the line whose slot holds its centre.
+        A line's confidence is the mean of its words'."""
         page, spans = _stack(lines)
         self.ocr_calls += 1
-        found: list[tuple[float, float, str]] = []  # (centre y, left x, text)
+        found: list[tuple[float, float, str, float]] = []  # (centre y, left x, text, conf)
         if self.backend == "pytesseract":
             import pytesseract
 
             d = pytesseract.image_to_data(page, lang=self.lang, config=self._config(6),
                                           output_type=pytesseract.Output.DICT)
             for i, word in enumerate(d["text"]):
-                if word.strip():
-                    found.append((d["top"][i] + d["height"][i] / 2, d["left"][i], word))
+                if str(word).strip():
+                    found.append((d["top"][i] + d["height"][i] / 2, d["left"][i], word,
+                                  float(d["conf"][i])))
         else:
             import tesserocr
 
@@ -348,11 +369,16 @@ class NameReader:
                 word = r.GetUTF8Text(level)
                 box = r.BoundingBox(level)
                 if word and box:
-                    found.append(((box[1] + box[3]) / 2, box[0], word))
-        slots: list[list[tuple[float, str]]] = [[] for _ in lines]
-        for cy, x, word in found:
+                    found.append(((box[1] + box[3]) / 2, box[0], word, r.Confidence(level)))
+        slots: list[list[tuple[float, str, float]]] = [[] for _ in lines]
+        for cy, x, word, conf in found:
             for k, (a, b) in enumerate(spans):
                 if a <= cy < b:
-                    slots[k].append((x, word.strip()))
+                    slots[k].append((x, word.strip(), conf))
                     break
-        return [" ".join(w for _, w in sorted(s)) for s in slots]
+        return [(" ".join(w for _, w, _ in sorted(s)), _mean([c for _, _, c in s]))
+                for s in slots]
+
+
+def _mean(values: list[float]) -> float:
+    return float(sum(values) / len(values)) if values else 0.0

@@ -21,7 +21,12 @@ from fer_desktop.vision.tiles import find_tiles
     ("Ana Souza", "Ana Souza", False),
     ("% Ana Souza", "Ana Souza", False),  # a mute icon read as a mark
     ("Ana Souza |", "Ana Souza", False),
-    ("[Alex 2]", "Alex 2", False),
+    ("[Alex 2]", "[Alex 2]", False),  # as shown: brackets kept
+    ("[TA] Dina Kusuma", "[TA] Dina Kusuma", False),
+    ("15117042_Rudi H M Sitomp...", "15117042_Rudi H M Sitomp", True),
+    ("Sam (she/her)", "Sam (she/her)", False),
+    ("joe.lee", "joe.lee", False),
+    ("| 김민준", "김민준", False),
     ("— Nora Ali ~", "Nora Ali", False),
     ("Chloé Mar…", "Chloé Mar", True),
     ("Dmitri Iva...", "Dmitri Iva", True),
