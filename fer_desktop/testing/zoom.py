@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from fer_desktop.testing.zoom_scene import JITTER, Look, background, make_look, person_layer
-from fer_desktop.testing.zoom_text import make_names, script_of
+from fer_desktop.testing.zoom_text import _Cache, make_names, script_of
 from fer_desktop.testing.zoom_ui import draw_chrome, draw_label, draw_off_name, draw_side_panel
 
 __all__ = ["MEET", "ZOOM", "ZOOM_GREEN", "GalleryTruth", "Layout", "Person", "Style",
@@ -201,6 +201,27 @@ def _video(person: Person, w: int, h: int, style: Style, rng: np.random.Generato
     return out, (fx - x0, fy - y0, s, s)
 
 
+_BASE_CACHE = _Cache(8)
+
+
+def _base(people: Sequence[Person], layout: Layout, style: Style, page: int, pages: int
+          ) -> tuple[np.ndarray, Box]:
+    """The frame without tiles: desktop margin, window, chrome, side panel; and the tile area."""
+    W, H = layout.width, layout.height  # noqa: N806
+    k = W / 1920.0
+    img = np.empty((H, W, 3), np.uint8)
+    ml, mt, mr, mb = layout.margin
+    if any(layout.margin):  # the region was picked with some desktop around the window
+        img[:] = background(Look((0,) * 3, (0,) * 3, (0,) * 3, 0, 0.3, 0.5, 0.5, "photo", 77),
+                            W, H)
+    area = draw_chrome(img, (ml, mt, W - ml - mr, H - mt - mb), style, k, len(people),
+                       layout.side_panel, page, pages)
+    if layout.side_panel:
+        draw_side_panel(img, (area[0] + area[2], area[1], round(layout.side_panel * k), area[3]),
+                        people, style, k)
+    return img, area
+
+
 def render(people: Sequence[Person], layout: Layout = Layout(), style: Style = ZOOM,
            seed: int = 0, speaker: int | None = None) -> tuple[np.ndarray, GalleryTruth]:
     """A gallery frame (BGR uint8) of ``people`` in order, and its truth.
@@ -212,19 +233,13 @@ def render(people: Sequence[Person], layout: Layout = Layout(), style: Style = Z
     """
     W, H = layout.width, layout.height  # noqa: N806
     k = W / 1920.0  # UI scale
-    img = np.empty((H, W, 3), np.uint8)
-    ml, mt, mr, mb = layout.margin
-    win = (ml, mt, W - ml - mr, H - mt - mb)
-    if any(layout.margin):
-        img[:] = background(Look((0,) * 3, (0,) * 3, (0,) * 3, 0, 0.3, 0.5, 0.5, "photo", 77),
-                            W, H)
     pages = max(1, -(-len(people) // layout.per_page))
     page = min(layout.page, pages - 1)
     shown = list(people[page * layout.per_page:(page + 1) * layout.per_page])
-    area = draw_chrome(img, win, style, k, len(people), layout.side_panel, page, pages)
-    if layout.side_panel:
-        draw_side_panel(img, (area[0] + area[2], area[1], round(layout.side_panel * k), area[3]),
-                        people, style, k)
+    key = (layout, style, page, pages, tuple((p.name, p.muted, p.look.shirt) for p in people)
+           if layout.side_panel else len(people))
+    base, area = _BASE_CACHE.get(key, lambda: _base(people, layout, style, page, pages))
+    img = base.copy()
     gap = max(2, round(style.gap * k))
     boxes = grid(len(shown), area, gap, layout.cols, layout.rows)
     tiles = []

@@ -186,8 +186,16 @@ def _make_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
             _shelf(img, rng)
     if kind != "virtual":
         img = cv2.GaussianBlur(img, (0, 0), max(0.6, h / 250))  # out of focus behind the person
-    img += np.random.default_rng(seed).normal(0, 2.5, img.shape).astype(np.float32)
+    noise = _noise()
+    oy, ox = seed % (noise.shape[0] - h + 1), (seed // 7) % (noise.shape[1] - w + 1)
+    img += noise[oy:oy + h, ox:ox + w]  # camera grain
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@lru_cache(maxsize=1)
+def _noise() -> np.ndarray:
+    """Sensor noise (sigma 2.5) for any tile up to a full 1920x1080 frame; tiles crop it."""
+    return np.round(np.random.default_rng(1).normal(0, 2.5, (1100, 1940, 3))).astype(np.int8)
 
 
 @dataclass(frozen=True, slots=True)

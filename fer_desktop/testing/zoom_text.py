@@ -45,6 +45,7 @@ class FontMissingError(RuntimeError):
     """No font file of the wanted family is installed (install.sh installs them)."""
 
 
+@lru_cache(maxsize=32)
 def font_path(family: str) -> str:
     """Path of an installed font of ``family`` ("lato", "dejavu", "noto", "hangul", ...)."""
     order = _LATIN_ORDER if family == "latin" else (family,)
@@ -66,6 +67,7 @@ def _cmap(path: str) -> frozenset[int]:
         return frozenset(f.getBestCmap())
 
 
+@lru_cache(maxsize=4096)
 def font_for(text: str, family: str = "lato") -> str:
     """The font file to draw ``text`` with: ``family`` if it has every glyph, else a fallback."""
     need = {ord(c) for c in text if not c.isspace()}
@@ -96,6 +98,7 @@ def text_width(text: str, path: str, px: int) -> float:
     return _pil_font(path, px * 3).getlength(text) / 3.0
 
 
+@lru_cache(maxsize=4096)
 def fit_text(text: str, path: str, px: int, max_w: float, ellipsis: str = "..."
              ) -> tuple[str, str]:
     """(drawn, shown): ``text`` cut with ``ellipsis`` to fit ``max_w`` px, as Zoom cuts names.

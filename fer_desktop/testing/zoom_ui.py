@@ -156,12 +156,15 @@ def draw_chrome(img: np.ndarray, win: Box, style: Style, k: float, count: int, s
         fill(img, (x + w - round(90 * k), yb + round(16 * k), round(64 * k), round(28 * k)),
              (40, 40, 220), 1.0, round(6 * k))
         draw_text(img, "End", x + w - round(70 * k), yb + round(22 * k), px, (255, 255, 255))
-    if pages > 1:
-        for side_x, text in ((x + round(8 * k), "<"), (x + w - round(side * k) - round(24 * k),
-                                                       ">")):
-            draw_text(img, f"{text} {page + 1}/{pages}" if text == "<" else text, side_x,
-                      y + h // 2, round(16 * k), (230, 230, 230))
-    return (x, y + top, w - round(side * k), h - top - bottom)
+    strip = 0
+    if pages > 1:  # page arrows in strips at both sides of the gallery
+        strip = round(40 * k)
+        mid = y + h // 2
+        for sx, arrow in ((x + round(12 * k), "<"), (x + w - round(side * k) - round(26 * k), ">")):
+            draw_text(img, arrow, sx, mid - round(12 * k), round(20 * k), (230, 230, 230))
+        draw_text(img, f"{page + 1}/{pages}", x + round(6 * k), mid + round(16 * k), px,
+                  (200, 200, 200))
+    return (x + strip, y + top, w - round(side * k) - 2 * strip, h - top - bottom)
 
 
 def draw_side_panel(img: np.ndarray, box: Box, people: Sequence[Person], style: Style,
