@@ -186,16 +186,24 @@ def _make_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
             _shelf(img, rng)
     if kind != "virtual":
         img = cv2.GaussianBlur(img, (0, 0), max(0.6, h / 250))  # out of focus behind the person
-    noise = _noise()
-    oy, ox = seed % (noise.shape[0] - h + 1), (seed // 7) % (noise.shape[1] - w + 1)
-    img += noise[oy:oy + h, ox:ox + w]  # camera grain
+    img += _grain(h, w, seed)  # camera sensor noise
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
 @lru_cache(maxsize=1)
 def _noise() -> np.ndarray:
-    """Sensor noise (sigma 2.5) for any tile up to a full 1920x1080 frame; tiles crop it."""
     return np.round(np.random.default_rng(1).normal(0, 2.5, (1100, 1940, 3))).astype(np.int8)
+
+
+def _grain(h: int, w: int, seed: int) -> np.ndarray:
+    """An h x w x 3 int8 crop of one fixed noise field (sigma 2.5), placed by ``seed``."""
+    noise = _noise()
+    nh, nw = noise.shape[:2]
+    if h > nh or w > nw:
+        noise = np.tile(noise, (-(-h // nh), -(-w // nw), 1))
+        nh, nw = noise.shape[:2]
+    oy, ox = seed % (nh - h + 1), (seed // 7) % (nw - w + 1)
+    return noise[oy:oy + h, ox:ox + w]
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,15 +258,18 @@ def _make_layer(face: np.ndarray, look: Look, w: int, h: int) -> PersonLayer:
               look.shirt[::-1])
     shape(lambda im, c: cv2.ellipse(im, (cx, sy - s // 5), (int(s * 0.24), int(s * 0.45)), 0, 0,
                                     360, c, -1, cv2.LINE_AA), skin_dark)
-    shape(lambda im, c: cv2.ellipse(im, (cx, sy + s), (int(s * 1.35), s + s // 8), 0, 180, 360,
-                                    c, -1, cv2.LINE_AA), look.shirt)
-    shape(lambda im, c: cv2.rectangle(im, (cx - int(s * 1.35), sy + s), (cx + int(s * 1.35), lh),
-                                      c, -1), look.shirt)
+    rx, ry = int(s * 1.3), int(s * 0.5)  # shoulders: a flat arch, then straight down
+    shape(lambda im, c: cv2.ellipse(im, (cx, sy + ry), (rx, ry), 0, 180, 360, c, -1,
+                                    cv2.LINE_AA), look.shirt)
+    shape(lambda im, c: cv2.rectangle(im, (cx - rx, sy + ry), (cx + rx, lh), c, -1), look.shirt)
     if look.hair_style in (0, 1):
         shape(lambda im, c: cv2.ellipse(im, (cx, int(cy - s * 0.14)), (int(s * 0.54),
                                         int(s * 0.5)), 0, 0, 360, c, -1, cv2.LINE_AA), look.hair)
     body = colour.astype(np.float32)
     body *= np.linspace(1.05, 0.8, lh, dtype=np.float32)[:, None, None]  # light from above
+    rng = np.random.default_rng(look.bg_seed + 1)
+    folds = rng.uniform(0.9, 1.06, (max(2, lh // 70), max(2, lw // 70))).astype(np.float32)
+    body *= cv2.resize(folds, (lw, lh), interpolation=cv2.INTER_CUBIC)[..., None]  # cloth, hair
     alpha = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), max(0.8, s / 90))
     big = cv2.resize(face, (s, s), interpolation=cv2.INTER_CUBIC)
     tone = _skin_lut(look.skin)[big].astype(np.float32)
@@ -270,4 +281,5 @@ def _make_layer(face: np.ndarray, look: Look, w: int, h: int) -> PersonLayer:
     roi = (slice(fy, fy + s), slice(fx, fx + s))
     body[roi] = body[roi] * (1 - fmask[..., None]) + tone * fmask[..., None]
     alpha[roi] = np.maximum(alpha[roi], fmask)
+    body += _grain(lh, lw, look.bg_seed + 3)
     return PersonLayer(np.clip(body, 0, 255).astype(np.uint8), alpha, (fx, fy, s))
