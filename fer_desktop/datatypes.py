@@ -101,3 +101,6 @@ class FrameResult:
     faces: tuple[FaceResult, ...] = ()
     stats: PipelineStats = field(default_factory=PipelineStats)
     camera_off: tuple[CameraOff, ...] = ()
+    #: faces found whose student is not known yet (a gallery tile being identified after the
+    #: gallery changed): shown, but their frames belong to no student
+    waiting: tuple[BBox, ...] = ()

@@ -55,6 +55,7 @@ class AnalysisEngine:
         self._ids: list[int] = []
         self._names: list[str] = []
         self._camera_off: tuple = ()
+        self._waiting: tuple[BBox, ...] = ()
         self._frames = 0
         self._t_prev: float | None = None
         self._fps = 0.0
@@ -65,6 +66,7 @@ class AnalysisEngine:
         self.smoother = ExpressionSmoother(self.config.smoothing_tau_s)
         self._last_detect_t = self._last_thumb = self._t_prev = None
         self._boxes, self._ids, self._names, self._camera_off = [], [], [], ()
+        self._waiting = ()
         if self.gallery is not None:
             self.gallery.reset()
 
@@ -104,8 +106,13 @@ class AnalysisEngine:
                 found = self.gallery.update(
                     image_bgr, gray, boxes, self._ids, self.tracker, now,
                     read=self.gallery.needs_read(now, changed or force_detect))
-                self._ids, self._names = found.ids, found.names
                 self._camera_off, ocr_ms = found.camera_off, found.ocr_ms
+                waiting = set(found.waiting)
+                self._waiting = tuple(boxes[k] for k in sorted(waiting))
+                keep = [k for k in range(len(boxes)) if k not in waiting]
+                self._boxes = [boxes[k] for k in keep]
+                self._ids = [found.ids[k] for k in keep]
+                self._names = [found.names[k] for k in keep]
             self._last_detect_t = now
             self.detections += 1
         tc = time.perf_counter()
@@ -124,4 +131,4 @@ class AnalysisEngine:
         stats = PipelineStats(frames=self._frames, fps=self._fps, detect_ms=detect_ms,
                               classify_ms=classify_ms,
                               total_ms=(time.perf_counter() - t0) * 1000, ocr_ms=ocr_ms)
-        return FrameResult(frame, tuple(faces), stats, self._camera_off)
+        return FrameResult(frame, tuple(faces), stats, self._camera_off, self._waiting)

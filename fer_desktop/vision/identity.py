@@ -1,11 +1,22 @@
 """Student identities from a video-call gallery: tiles, names read by OCR, camera-off tiles.
 
-The tracker (tracking.py) keys a face by where it is. That breaks when Zoom reorders the tiles
-(someone joins, leaves or speaks): the face now in tile 3 is someone else. Where a name label
-can be read, the name is the key: the face in a tile gets the id of the student whose name the
-tile shows, and the tracker's track there is relabelled so that the frames between two
-detections keep the right id too. Where no name is read, the tracker's id stays (tile and
-position). A tile without a face is a participant with the camera off.
+The tracker (tracking.py) keys a face by where it is. That breaks whenever Zoom changes the
+gallery: a reorder (someone speaks), a reflow (someone joins or leaves: 5x5 becomes 6x5), a
+page change, or the whole gallery resized or moved (a side panel opened, the window resized,
+the region picked again). Here each tile of each read is given a student in this order:
+
+1. **by name**: the name read in its label, matched to a known student;
+2. **by the gallery grid**: in the same layout, or the same layout scaled and moved (the same
+   number of tiles in the same rows), the tile at the same place of the grid keeps its
+   student, unless the picture says it is someone else;
+3. **by appearance**: a small colour thumbnail of the tile (the person and the room behind
+   them), compared with each known student not placed yet; only a clear best match counts.
+
+When none of these is sure, the tile's face is **waiting**: its frames go to nobody (the engine
+reports it apart, :attr:`IdentityUpdate.waiting`) until a later read settles it. A tile is a
+new student only when no known student who is not placed could be it (or when its name is new
+and read ``confirm`` times). So one student's frames are never given to another, and a
+student keeps one id through every change of the gallery.
 
 Tiles and names are read on detection frames only (the engine detects at most every 0.8 s and
 whenever the picture changes; :meth:`GalleryIdentities.tiles_changed` reports a tile whose
@@ -17,30 +28,85 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from fer_desktop.datatypes import BBox, CameraOff
-from fer_desktop.vision.name_match import NameMatcher, clean_name, similarity
+from fer_desktop.vision.name_match import NameMatcher, clean_name, fold, similarity
 from fer_desktop.vision.tiles import Tile, faces_by_tile, find_tiles
 from fer_desktop.vision.tracking import FaceTracker
 
-__all__ = ["GalleryIdentities", "IdentityUpdate", "make_gallery"]
+__all__ = ["GalleryIdentities", "IdentityUpdate", "make_gallery", "tile_appearance"]
+
+#: Appearance similarity (cosine of centred thumbnails, -1..1) above which a tile may be a
+#: known student, and the margin by which the best must beat the second.
+MATCH_SIM, MATCH_MARGIN = 0.80, 0.10
+#: Below this, a tile cannot be that student (the gallery grid's guess is overruled).
+CONTRADICT_SIM = 0.45
 
 
 @dataclass(frozen=True, slots=True)
 class IdentityUpdate:
-    """Result of one gallery read: an id and name per face, and the camera-off tiles."""
+    """Result of one gallery read: an id and name per face (id 0: waiting, see below), and
+    the camera-off tiles.
+
+    ``waiting``: indices of the faces whose student is not known yet (their frames belong to
+    nobody until a later read settles them)."""
 
     ids: list[int]
     names: list[str]
     camera_off: tuple[CameraOff, ...]
     ocr_ms: float = 0.0
+    waiting: tuple[int, ...] = ()
+
+
+@dataclass
+class _Student:
+    sid: int
+    name: str = ""
+    look: np.ndarray | None = None  # running mean of the tile's appearance (faces only)
+    looks: int = 0
+
+
+def tile_appearance(image_bgr: np.ndarray, t: Tile) -> np.ndarray | None:
+    """A scale-free description of what a tile shows: its picture (without the border a
+    speaker gets and the label strip) as a 16x9 Lab thumbnail, centred and normalised;
+    None for a flat picture (a camera that is off)."""
+    mx, my = max(1, t.w // 16), max(1, t.h // 16)
+    crop = image_bgr[t.y + my:t.y + int(t.h * 0.8), t.x + mx:t.x + t.w - mx]
+    if crop.size == 0 or min(crop.shape[:2]) < 9:
+        return None
+    thumb = cv2.resize(np.ascontiguousarray(crop[..., :3]), (16, 9), interpolation=cv2.INTER_AREA)
+    lab = cv2.cvtColor(thumb, cv2.COLOR_BGR2LAB).astype(np.float32).ravel()
+    lab -= lab.mean()
+    norm = float(np.linalg.norm(lab))
+    if norm < 4.0 * np.sqrt(lab.size):  # flat: less than ~4 levels of spread
+        return None
+    return lab / norm
+
+
+def _same_layout(a: Sequence[Tile], b: Sequence[Tile], tol: int = 4) -> bool:
+    return len(a) == len(b) and all(
+        max(abs(p.x - q.x), abs(p.y - q.y), abs(p.w - q.w), abs(p.h - q.h)) <= tol
+        for p, q in zip(a, b, strict=True))
+
+
+def _same_grid(a: Sequence[Tile], b: Sequence[Tile]) -> bool:
+    """The same gallery scaled and moved: as many tiles in the same rows and columns."""
+    return len(a) == len(b) > 0 and [(t.row, t.col) for t in a] == [(t.row, t.col) for t in b]
+
+
+@dataclass
+class _Pending:
+    text: str
+    count: int = 1
+    seen: float = 0.0
 
 
 class GalleryIdentities:
-    """Keys students by the name in their tile, across reorderings of the gallery.
+    """Keys students by the name in their tile, the gallery grid and the tile's appearance.
 
     Args:
         reader: a NameReader (or anything with ``read(image_bgr, tiles) -> list[str]``); None
@@ -50,9 +116,9 @@ class GalleryIdentities:
         strip_threshold: share of a tile's label-strip pixels that must change (by more than
             60 grey levels) for the tile to count as showing someone else.
         refresh_s: seconds after which a steady gallery is read again (on detection frames).
-        confirm: reads of the same tile that must agree before an unknown name becomes a new
-            student (2 for a live gallery: one misread, "Dmitri" for "Dmitri Ivanov", does
-            not split a student in two; 1 for single pictures).
+        confirm: reads that must agree before an unknown name becomes a student's name (2 for
+            a live gallery: one misreading does not make a new student; 1 for single
+            pictures).
     """
 
     def __init__(self, reader=None, matcher: NameMatcher | None = None,
@@ -63,22 +129,25 @@ class GalleryIdentities:
         self.matcher.learn = False  # new names are learnt here, once confirmed
         self.confirm = confirm
         self.refresh_s = refresh_s
-        self._last_read: float | None = None
-        self._pending: dict[tuple[int, int], tuple[str, int]] = {}  # tile -> (reading, count)
         self.strip_threshold = strip_threshold
+        self._last_read: float | None = None
         self.tiles: list[Tile] = []
         self.tile_names: list[str] = []
+        self.tile_ids: list[int] = []  # student of each tile of the last read (0: waiting)
+        self.students: dict[int, _Student] = {}
         self.id_of_name: dict[str, int] = {}
-        self._off_ids: dict[tuple[int, int], int] = {}  # camera-off tile with no name -> id
+        self._pending: dict[str, _Pending] = {}  # folded unknown reading -> its count
         self._strips: list[np.ndarray] = []
         self.ocr_ms = 0.0  # time of the last read (tiles + labels)
+        self.waiting_tiles = 0  # tiles of the last read whose student is not known yet
 
     def reset(self) -> None:
-        self.tiles, self.tile_names, self._strips = [], [], []
+        self.tiles, self.tile_names, self.tile_ids, self._strips = [], [], [], []
         self._last_read = None
+        self.students.clear()
         self.id_of_name.clear()
-        self._off_ids.clear()
         self._pending.clear()
+        self.waiting_tiles = 0
         self.matcher = NameMatcher(threshold=self.matcher.threshold, learn=False)
 
     # -- change detection ---------------------------------------------------------------------
@@ -105,14 +174,15 @@ class GalleryIdentities:
                 return True
         return False
 
-    # -- reading ------------------------------------------------------------------------------
-
     def needs_read(self, now: float, changed: bool) -> bool:
         """Whether a detection frame should read tiles and names again: when the picture or a
-        label changed, a new name waits for its confirming read, or ``refresh_s`` passed."""
-        return (changed or bool(self._pending) or self._last_read is None
-                or not self.tiles or now - self._last_read >= self.refresh_s
-                or now < self._last_read)
+        label changed, a name waits for its confirming read, a tile waits for its student,
+        or ``refresh_s`` passed."""
+        return (changed or bool(self._pending) or self.waiting_tiles > 0
+                or self._last_read is None or not self.tiles
+                or now - self._last_read >= self.refresh_s or now < self._last_read)
+
+    # -- reading ------------------------------------------------------------------------------
 
     def update(self, image_bgr: np.ndarray, gray: np.ndarray, boxes: Sequence[BBox],
                track_ids: Sequence[int], tracker: FaceTracker, now: float,
@@ -123,48 +193,192 @@ class GalleryIdentities:
             image_bgr: the frame (names are read in colour).
             gray: the same frame in grey.
             boxes: this frame's face boxes.
-            track_ids: the tracker's id for each box (from ``tracker.update``).
-            tracker: the tracker, relabelled where a name says who is where.
+            track_ids: the tracker's id for each box (from ``tracker.update``); used as they
+                are where the frame shows no gallery (a webcam, a video of a room).
+            tracker: the tracker, relabelled to the students found, and the source of new ids.
             now: the frame's timestamp.
             read: find the tiles and read the names (else keep those of the last read).
         """
         t0 = time.perf_counter()
-        if read:  # else the same gallery as at the last read: its tiles and names hold
-            self._last_read = now
-            self.tiles = find_tiles(image_bgr)
-            self._strips = [self._strip(gray, t) for t in self.tiles]
-        members = faces_by_tile(boxes, self.tiles) if self.tiles else []
         if read:
-            self._read_names(image_bgr, members, track_ids, tracker)
-        update = self._identities(gray, boxes, track_ids, members, tracker, now)
+            tiles = find_tiles(image_bgr)
+            self._settle_tiles(image_bgr, gray, tiles, boxes, tracker, now)
+            self._last_read = now
+        members = faces_by_tile(boxes, self.tiles) if self.tiles else []
+        if not self.tiles:
+            update = IdentityUpdate(list(track_ids), [""] * len(boxes), ())
+        else:
+            update = self._faces(gray, boxes, list(track_ids), members, tracker, now)
         self.ocr_ms = (time.perf_counter() - t0) * 1000
-        return replace(update, ocr_ms=self.ocr_ms)
+        return IdentityUpdate(update.ids, update.names, update.camera_off, self.ocr_ms,
+                              update.waiting)
 
-    def _read_names(self, image_bgr: np.ndarray, members: list[list[int]],
-                    track_ids: Sequence[int], tracker: FaceTracker) -> None:
-        """Read every tile's label into ``tile_names`` (known students, misreadings of the
-        tile's current student, and new names once confirmed)."""
-        texts = self.reader.read(image_bgr, self.tiles) if (self.reader and self.tiles) else []
-        names = self.matcher.assign(texts) if texts else [None] * len(self.tiles)
-        taken = set(names)
-        for k, tile in enumerate(self.tiles):
-            if names[k] is None and texts and texts[k].strip():
-                prior = self._prior(tile, members[k], track_ids, tracker)
-                if prior and prior not in taken and similarity(texts[k], prior) >= 0.5:
-                    names[k] = prior  # a misreading of who this tile showed until now
-                    taken.add(prior)
-        self.tile_names = [n or self._confirmed(t, text)
-                           for t, n, text in zip(self.tiles, names, texts or [""] * len(names),
-                                                 strict=True)]
+    def _read_names(self, image_bgr: np.ndarray, tiles: list[Tile]) -> list[str]:
+        if self.reader is None or not tiles:
+            return [""] * len(tiles)
+        return [clean_name(t) for t in self.reader.read(image_bgr, tiles)]
+
+    def _settle_tiles(self, image_bgr: np.ndarray, gray: np.ndarray, tiles: list[Tile],
+                      boxes: Sequence[BBox], tracker: FaceTracker, now: float) -> None:
+        """Give each tile of this read its student (or 0: waiting), by name, grid, look."""
+        texts = self._read_names(image_bgr, tiles)
+        members = faces_by_tile(boxes, tiles)
+        looks = [tile_appearance(image_bgr, t) if members[k] else None
+                 for k, t in enumerate(tiles)]
+        prior: list[int] = [0] * len(tiles)
+        if self.tile_ids and (_same_layout(tiles, self.tiles) or _same_grid(tiles, self.tiles)):
+            prior = list(self.tile_ids)
+        ids = [0] * len(tiles)
+        names = [""] * len(tiles)
+        # 1. names of known students (one tile each, best pairs first)
+        known = self.matcher.assign(texts)
+        for k, name in enumerate(known):
+            if name is not None:
+                sid = self.id_of_name[name]
+                if looks[k] is not None and self._look_sim(sid, looks[k]) < CONTRADICT_SIM - 0.3:
+                    continue  # the name of someone who looks nothing like this: a misreading
+                ids[k], names[k] = sid, name
+        placed = {i for i in ids if i}
+        # 2. the gallery grid: the same place keeps its student unless the picture disagrees
+        for k in range(len(tiles)):
+            sid = prior[k]
+            if ids[k] or not sid or sid in placed or sid not in self.students:
+                continue
+            if texts[k] and self.students[sid].name and similarity(
+                    texts[k], self.students[sid].name) < 0.5:
+                continue  # the label says someone else
+            if looks[k] is not None and self._look_sim(sid, looks[k]) < CONTRADICT_SIM:
+                continue
+            ids[k] = sid
+            placed.add(sid)
+        # 3. appearance, among the known students not placed yet
+        free = [s for s in self.students if s not in placed]
+        for k in sorted(range(len(tiles)), key=lambda k: -self._best_margin(looks[k], free)):
+            if ids[k] or looks[k] is None:
+                continue
+            sid = self._by_look(looks[k], [s for s in free if s not in placed])
+            if sid:
+                ids[k] = sid
+                placed.add(sid)
+        # 4. unknown names (confirmed ones make or name a student), then new participants
+        seen_pending: set[str] = set()
+        for k in range(len(tiles)):
+            text = texts[k]
+            if not text or names[k]:
+                continue
+            if ids[k] and self.students[ids[k]].name:
+                continue  # a misreading of the student already placed here
+            key = next((q for q, p in self._pending.items()
+                        if similarity(text, p.text) >= self.matcher.threshold), fold(text))
+            pend = self._pending.get(key)
+            if pend is None:
+                pend = self._pending[key] = _Pending(text, 0, now)
+            if key not in seen_pending:
+                pend.count += 1
+                pend.seen = now
+                seen_pending.add(key)
+            if pend.count < self.confirm:
+                if (not ids[k] and (members[k] or self._looks_camera_off(gray, tiles[k]))
+                        and not self._could_be_known(looks[k], placed)):
+                    # someone new for sure (no known student could be them): a student now,
+                    # named once the name is confirmed (the grid keeps the tile theirs)
+                    ids[k] = self._new_student(tracker, "")
+                    placed.add(ids[k])
+                continue
+            self._pending.pop(key, None)
+            name = self.matcher.add(text)
+            if ids[k]:  # the unnamed student placed here gets the name
+                self.students[ids[k]].name = name
+                self.id_of_name[name] = ids[k]
+            elif not self._could_be_known(looks[k], placed, unnamed_only=True):
+                ids[k] = self._new_student(tracker, name)
+                placed.add(ids[k])
+        for key in [k for k, p in self._pending.items() if now - p.seen > 4 * self.refresh_s]:
+            del self._pending[key]  # a reading that never came again
+        for k in range(len(tiles)):
+            if ids[k] or texts[k]:
+                continue  # placed, or a name on its way to being confirmed
+            if not members[k] and not self._looks_camera_off(gray, tiles[k]):
+                continue  # no face and no camera-off picture: no one to see
+            if not self._could_be_known(looks[k], placed):
+                ids[k] = self._new_student(tracker, "")
+                placed.add(ids[k])
+        for k, sid in enumerate(ids):
+            st = self.students.get(sid)
+            if st is None:
+                continue
+            names[k] = st.name
+            if looks[k] is not None and len(members[k]) == 1:
+                self._learn_look(st, looks[k])
+        self.tiles, self.tile_ids, self.tile_names = tiles, ids, names
+        self._strips = [self._strip(gray, t) for t in tiles]
+        self.waiting_tiles = sum(1 for k, s in enumerate(ids)
+                                 if not s and (members[k] or texts[k]))
+
+    def _could_be_known(self, look: np.ndarray | None, placed: set[int],
+                        unnamed_only: bool = False) -> bool:
+        """Whether a tile no rule placed might still be a known student who is not placed:
+        then it waits. A tile with a face that looks unlike all of them is someone new; a
+        new name (``unnamed_only``) can only be a known student who has no name yet."""
+        free = [s for s in self.students if s not in placed
+                and not (unnamed_only and self.students[s].name)]
+        if not free:
+            return False
+        if look is None:
+            return True  # camera off or no picture: only a name can tell
+        looked = [s for s in free if self.students[s].look is not None]
+        if len(looked) < len(free):
+            return True  # some of them were only ever seen with the camera off
+        return max(self._look_sim(s, look) for s in looked) >= CONTRADICT_SIM
+
+    def _new_student(self, tracker: FaceTracker, name: str) -> int:
+        sid = tracker.new_id()
+        self.students[sid] = _Student(sid, name)
+        if name:
+            self.id_of_name[name] = sid
+        return sid
+
+    def _look_sim(self, sid: int, look: np.ndarray) -> float:
+        st = self.students.get(sid)
+        if st is None or st.look is None:
+            return 1.0  # nothing to compare with: no contradiction
+        return float(np.dot(st.look, look) / max(1e-9, float(np.linalg.norm(st.look))))
+
+    def _by_look(self, look: np.ndarray, free: list[int]) -> int:
+        """The free student whose look clearly matches (similarity and margin), else 0."""
+        scored = sorted(((self._look_sim(s, look), s) for s in free
+                         if self.students[s].look is not None), reverse=True)
+        if not scored or scored[0][0] < MATCH_SIM:
+            return 0
+        if len(scored) > 1 and scored[0][0] - scored[1][0] < MATCH_MARGIN:
+            return 0
+        return scored[0][1]
+
+    def _best_margin(self, look: np.ndarray | None, free: list[int]) -> float:
+        if look is None:
+            return -1.0
+        sims = sorted((self._look_sim(s, look) for s in free
+                       if self.students[s].look is not None), reverse=True)
+        if not sims:
+            return -1.0
+        return sims[0] - (sims[1] if len(sims) > 1 else 0.0)
+
+    @staticmethod
+    def _learn_look(st: _Student, look: np.ndarray) -> None:
+        st.looks += 1
+        a = 1.0 / min(st.looks, 10)  # a running mean of the last ~10 reads
+        st.look = look.copy() if st.look is None else (1 - a) * st.look + a * look
+
+    # -- faces of every detection frame ---------------------------------------------------------
 
     @staticmethod
     def _looks_camera_off(gray: np.ndarray, t: Tile) -> bool:
         """Whether a tile without a detected face looks like a camera that is off.
 
-        Zoom, Meet and Teams draw such a tile as a flat background with the name (or
-        initials) in the middle; a tile whose face the detector missed has a picture there.
-        The test: at least 70% of the middle of the tile (half its width and height) within 8
-        grey levels of the tile's most common level.
+        Zoom, Meet and Teams draw such a tile as a flat background (black, grey or a colour)
+        with the name or initials in the middle, or nothing; a tile whose face the detector
+        missed has a picture there. The test: at least 70% of the middle of the tile (half
+        its width and height) within 8 grey levels of the tile's most common level.
         """
         mid = gray[t.y + t.h // 4:t.y + 3 * t.h // 4, t.x + t.w // 4:t.x + 3 * t.w // 4]
         if mid.size == 0:
@@ -173,97 +387,55 @@ class GalleryIdentities:
         flat = np.count_nonzero(np.abs(mid.astype(np.int16) - level) <= 8)
         return flat >= 0.7 * mid.size
 
-    def _identities(self, gray: np.ndarray, boxes: Sequence[BBox], track_ids: Sequence[int],
-                    members: list[list[int]], tracker: FaceTracker,
-                    now: float) -> IdentityUpdate:
-        face_name = [""] * len(boxes)
-        for tile_k, faces in enumerate(members):
-            if len(faces) == 1 and self.tile_names[tile_k]:  # one face: the named participant
-                face_name[faces[0]] = self.tile_names[tile_k]
-        ids = self._settle(boxes, list(track_ids), face_name, tracker, now)
+    def _faces(self, gray: np.ndarray, boxes: Sequence[BBox], track_ids: list[int],
+               members: list[list[int]], tracker: FaceTracker, now: float) -> IdentityUpdate:
+        """Each face takes its tile's student; faces outside any tile keep their track."""
+        ids = list(track_ids)
+        names = [""] * len(boxes)
+        waiting = []
+        in_tile = {face for faces in members for face in faces}
+        for k in range(len(boxes)):
+            if k not in in_tile:  # outside every tile of a gallery: not a participant
+                ids[k] = 0
+                waiting.append(k)
+        for k, faces in enumerate(members):
+            sid = self.tile_ids[k] if k < len(self.tile_ids) else 0
+            for j, face in enumerate(sorted(faces, key=lambda f: -boxes[f].w * boxes[f].h)):
+                if sid and j == 0:
+                    ids[face], names[face] = sid, self.students[sid].name
+                else:  # the tile's student unknown, or a second face in one tile
+                    ids[face] = 0
+                    waiting.append(face)
+        if any(i != t for i, t in zip(ids, track_ids, strict=True)):
+            known = [k for k, i in enumerate(ids) if i]
+            tracker.relabel([track_ids[k] for k in known], [ids[k] for k in known],
+                            [boxes[k] for k in known], now)
+            for k in waiting:
+                tracker.tracks.pop(track_ids[k], None)
         off = []
-        for tile_k, faces in enumerate(members):
-            if faces:
+        for k, faces in enumerate(members):
+            sid = self.tile_ids[k] if k < len(self.tile_ids) else 0
+            if faces or not sid:
                 continue
-            t = self.tiles[tile_k]
+            t = self.tiles[k]
             if not self._looks_camera_off(gray, t):
                 continue  # a face the detector missed, not a camera that is off
-            name = self.tile_names[tile_k]
-            tile_id = self._off_ids.get((t.row, t.col))
-            if name and name not in self.id_of_name and tile_id is not None and (
-                    tile_id not in self.id_of_name.values()):
-                self.id_of_name[name] = tile_id  # the unnamed camera-off tile gets its name
-            if name:
-                sid = self._id_for_name(name, tracker)
-            else:
-                sid = tile_id or tracker.new_id()
-            self._off_ids[(t.row, t.col)] = sid
-            off.append(CameraOff(sid, name, BBox(t.x, t.y, t.w, t.h)))
-        return IdentityUpdate(ids, face_name, tuple(off))
+            off.append(CameraOff(sid, self.students[sid].name, BBox(t.x, t.y, t.w, t.h)))
+        return IdentityUpdate(ids, names, tuple(off), waiting=tuple(sorted(waiting)))
 
-    def _prior(self, tile: Tile, faces: list[int], track_ids: Sequence[int],
-               tracker: FaceTracker) -> str:
-        """The name this tile had until now: its face's track's, or its camera-off id's."""
-        if len(faces) == 1:
-            track = tracker.tracks.get(track_ids[faces[0]])
-            return track.name if track is not None else ""
-        if not faces:
-            sid = self._off_ids.get((tile.row, tile.col))
-            return next((n for n, i in self.id_of_name.items() if i == sid), "")
-        return ""
-
-    def _confirmed(self, tile: Tile, text: str) -> str:
-        """A reading that matches no known student: a new one once read ``confirm`` times."""
-        clean = clean_name(text)
-        key = (tile.row, tile.col)
-        if not clean:
-            self._pending.pop(key, None)
-            return ""
-        prev, count = self._pending.get(key, ("", 0))
-        count = count + 1 if prev and similarity(clean, prev) >= self.matcher.threshold else 1
-        if count >= self.confirm:
-            self._pending.pop(key, None)
-            return self.matcher.add(clean)
-        self._pending[key] = (clean, count)
-        return ""
-
-    def _id_for_name(self, name: str, tracker: FaceTracker) -> int:
-        sid = self.id_of_name.get(name)
-        if sid is None:
-            sid = self.id_of_name[name] = tracker.new_id()
-        return sid
-
-    def _settle(self, boxes: Sequence[BBox], ids: list[int], face_name: list[str],
-                tracker: FaceTracker, now: float) -> list[int]:
-        named_ids = set(self.id_of_name.values())
-        final = list(ids)
-        for k, name in enumerate(face_name):
-            if not name:
-                continue
-            sid = self.id_of_name.get(name)
-            if sid is None:
-                # a new name: it takes the track's id unless that id is someone else's name
-                sid = ids[k] if ids[k] not in named_ids else tracker.new_id()
-                self.id_of_name[name] = sid
-                named_ids.add(sid)
-            final[k] = sid
-        for k, name in enumerate(face_name):
-            # an unnamed face on a track that belongs to a named student now seen elsewhere
-            if not name and final[k] in named_ids and final.count(final[k]) > 1:
-                final[k] = tracker.new_id()
-        if final != list(ids):
-            tracker.relabel(list(ids), final, boxes, now)
-        for k, name in enumerate(face_name):
-            track = tracker.tracks.get(final[k])
-            if track is not None and name:
-                track.name = name
-            elif track is not None:
-                face_name[k] = track.name  # not read this time: the name the track has
-        return final
+    @property
+    def roster(self) -> dict[int, str]:
+        """Every student met so far: id -> name ("" while unnamed)."""
+        return {sid: st.name for sid, st in self.students.items()}
 
 
-def make_gallery(read_names: bool = True) -> tuple[GalleryIdentities, str]:
+def make_gallery(read_names: bool = True,
+                 scripts: Sequence[str] | None = None) -> tuple[GalleryIdentities, str]:
     """Gallery identities with a Tesseract name reader where one can start.
+
+    Args:
+        read_names: read the participants' names (OCR).
+        scripts: the scripts names are written in (default: Latin + Hangul where installed).
 
     Returns:
         (identities, warning): the warning is "" when names are read, else says why not and
@@ -274,7 +446,10 @@ def make_gallery(read_names: bool = True) -> tuple[GalleryIdentities, str]:
     from fer_desktop.vision.names import NameReader, OcrUnavailableError
 
     try:
-        return GalleryIdentities(NameReader()), ""
+        return GalleryIdentities(NameReader(scripts=scripts or None)), ""
     except OcrUnavailableError as exc:
         return GalleryIdentities(None), (
             f"Participant names are not read: {exc}. Students are numbered instead.")
+    except ValueError as exc:  # an unknown script in the settings
+        return GalleryIdentities(NameReader()), f"{exc}; reading the default scripts instead."
+

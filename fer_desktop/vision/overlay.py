@@ -15,6 +15,9 @@ COLORS: dict[str, tuple[int, int, int]] = {
     "neutral": (170, 170, 170),
 }
 
+#: Faces whose student is not known yet (after the gallery changed).
+WAITING_COLOR = (200, 200, 200)
+
 
 def draw_result(image: np.ndarray, result: FrameResult, labels=EMOTIONS) -> np.ndarray:
     """A copy of ``image`` with a box, the student's name or id, expression and confidence."""
@@ -34,4 +37,9 @@ def draw_result(image: np.ndarray, result: FrameResult, labels=EMOTIONS) -> np.n
         cv2.rectangle(out, (b.x, y0 - th - base - 2), (b.x + tw + 4, y0), color, -1)
         cv2.putText(out, text, (b.x + 2, y0 - base), cv2.FONT_HERSHEY_SIMPLEX, scale,
                     (0, 0, 0), 1, cv2.LINE_AA)
+    for b in result.waiting:  # found, but whose face it is is not settled yet
+        cv2.rectangle(out, (b.x, b.y), (b.x + b.w, b.y + b.h), WAITING_COLOR, thick)
+        scale = max(0.35, min(1.0, b.w / 160))
+        cv2.putText(out, "identifying...", (b.x + 2, max(12, b.y - 4)),
+                    cv2.FONT_HERSHEY_SIMPLEX, scale, WAITING_COLOR, 1, cv2.LINE_AA)
     return out

@@ -47,11 +47,12 @@ def test_two_students_swap_tiles_and_the_csv_keeps_who_is_who(faces9, models_dir
                             gallery=GalleryIdentities(NameReader()))
     orders = [list(range(9))] * 6 + [[1, 0, 2, 3, 4, 5, 6, 7, 8]] * 6
     orders += [[8, 1, 0, 2, 4, 3, 5, 6, 7]] * 6
-    obs, truth_at = [], {}
+    obs, truth_at, waiting_at = [], {}, {}
     for k, people in enumerate(orders):
         off = (people.index(4),)
         img, tiles = _frame(faces9, people, off, k)
         result = engine.process(Frame(img, k * 0.25, k, "gallery"))
+        waiting_at[k] = len(result.waiting)
         obs += observations_from_result(result, "s")
         truth_at[k] = [(t, ROSTER[p]) for t, p in zip(tiles, people, strict=True)]
     path = write_long_csv(tmp_path / "long.csv", obs)
@@ -76,6 +77,9 @@ def test_two_students_swap_tiles_and_the_csv_keeps_who_is_who(faces9, models_dir
     exact = sum(o.student_name == person(o) for o in named)
     assert exact >= 0.9 * len(named), [(o.student_name, person(o)) for o in named
                                         if o.student_name != person(o)][:10]
+    # nobody known at the start could be any of them: students at once, named from the
+    # second read on; no face ever waits in this gallery
+    assert not any(waiting_at.values())
     off_rows = [o for o in rows if not o.camera_on]
     assert len(off_rows) == len(orders) and {person(o) for o in off_rows} == {ROSTER[4]}
 
