@@ -28,7 +28,13 @@ import numpy as np
 
 from fer_desktop.testing.zoom_scene import JITTER, Look, background, make_look, person_layer
 from fer_desktop.testing.zoom_text import _Cache, make_names, script_of
-from fer_desktop.testing.zoom_ui import draw_chrome, draw_label, draw_off_name, draw_side_panel
+from fer_desktop.testing.zoom_ui import (
+    draw_chrome,
+    draw_label,
+    draw_off_name,
+    draw_side_panel,
+    round_corners,
+)
 
 __all__ = ["MEET", "ZOOM", "ZOOM_GREEN", "GalleryTruth", "Layout", "Person", "Style",
            "TileTruth", "default_data_dir", "grid", "make_people", "render", "rescale"]
@@ -117,6 +123,7 @@ class Style:
     chrome: bool = True
     jitter: int = 3  # px a face moves between frames
     ellipsis: str = "..."
+    tile_radius: int = 0  # rounded tile corners (Meet)
     name: str = field(default="zoom", compare=False)
 
 
@@ -124,7 +131,7 @@ ZOOM = Style()
 ZOOM_GREEN = Style(speaker_color=(90, 205, 35), box_alpha=0.45, label_margin=2, name="zoom")
 MEET = Style(kind="meet", font="lato-medium", text_px=14, subpixel=False, gap=8,
              window_bg=(36, 33, 32), speaker_color=(245, 160, 60), label_margin=12,
-             name="meet")
+             tile_radius=10, name="meet")
 
 
 def default_data_dir() -> Path:
@@ -263,6 +270,7 @@ def render(people: Sequence[Person], layout: Layout = Layout(), style: Style = Z
             img[y:y + h, x:x + b] = img[y:y + h, x + w - b:x + w] = c
         label, text, cap = draw_label(img, (x, y, w, h), person.name, person.muted, style, k,
                                       phase=person.student % 3, inset=inset)
+        round_corners(img, (x, y, w, h), round(style.tile_radius * k), style.window_bg)
         tiles.append(TileTruth(x, y, w, h, person.student, person.name, text, face,
                                person.camera, person.muted, speaker == person.student,
                                script_of(person.name), label, person.emotion))

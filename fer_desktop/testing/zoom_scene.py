@@ -29,8 +29,9 @@ JITTER = 8  # person layers are this many px larger on each side, so a shifted c
 _PHOTOS = ("coffee.png", "chelsea.png", "rocket.jpg", "coins.png", "ihc.png",
            "hubble_deep_field.jpg", "brick.png", "grass.png", "gravel.png", "retina.jpg",
            "motorcycle_left.png", "clock_motion.png", "color.png", "moon.png", "page.png")
-BACKGROUNDS = ("photo", "wall", "bright_wall", "window", "shelf", "room", "virtual", "dark")
-_WEIGHTS = (0.22, 0.1, 0.12, 0.14, 0.12, 0.14, 0.08, 0.08)
+BACKGROUNDS = ("photo", "wall", "bright_wall", "window", "shelf", "room", "virtual", "dark",
+               "blurred")
+_WEIGHTS = (0.2, 0.09, 0.12, 0.13, 0.11, 0.13, 0.08, 0.06, 0.08)
 _SKIN = ((185, 205, 240), (150, 180, 225), (120, 160, 210), (95, 135, 190), (70, 105, 160),
          (50, 80, 125), (40, 60, 95), (165, 195, 235))  # BGR mid tones, light to dark
 _HAIR = ((20, 20, 25), (30, 35, 50), (25, 45, 80), (40, 80, 130), (90, 140, 190),
@@ -53,6 +54,7 @@ class Look:
     cy: float  # face centre, fraction of the tile height
     background: str  # one of BACKGROUNDS
     bg_seed: int
+    exposure: float = 1.0  # brightness of the person (< 1: backlit by a window, dim room)
 
 
 def make_look(rng: np.random.Generator, bright: bool = False, close: float = 0.12) -> Look:
@@ -60,12 +62,14 @@ def make_look(rng: np.random.Generator, bright: bool = False, close: float = 0.1
     bg = (str(rng.choice(["bright_wall", "window", "room"])) if bright
           else str(rng.choice(BACKGROUNDS, p=_WEIGHTS)))
     frac = float(rng.uniform(0.55, 0.75) if rng.random() < close else rng.uniform(0.25, 0.52))
+    exposure = rng.uniform(0.5, 0.9) if bg == "window" else rng.uniform(0.75, 1.12)
+    exposure *= 0.7 if bg == "dark" else 1.0
     return Look(skin=tuple(int(v) for v in _SKIN[rng.integers(len(_SKIN))]),
                 hair=tuple(int(v) for v in _HAIR[rng.integers(len(_HAIR))]),
                 shirt=tuple(int(v) for v in rng.integers(20, 230, 3)),
                 hair_style=int(rng.choice(4, p=[0.5, 0.3, 0.12, 0.08])), face_frac=frac,
                 cx=float(rng.uniform(0.38, 0.62)), cy=float(rng.uniform(0.36, 0.5)),
-                background=bg, bg_seed=int(rng.integers(1 << 30)))
+                background=bg, bg_seed=int(rng.integers(1 << 30)), exposure=float(exposure))
 
 
 @lru_cache(maxsize=32)
@@ -178,6 +182,10 @@ def _make_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
         img = _wall(rng, w, h, 15, 60)
     elif kind == "bright_wall":
         img = _wall(rng, w, h, 200, 250)
+    elif kind == "blurred":  # the client's "blur my background"
+        img = _wall(rng, w, h, 60, 220)
+        (_window if rng.random() < 0.5 else _shelf)(img, rng)
+        img = cv2.GaussianBlur(img, (0, 0), max(2.0, h / 18))
     else:
         img = _wall(rng, w, h, 90, 230)
         if kind in ("window", "room"):
@@ -281,5 +289,6 @@ def _make_layer(face: np.ndarray, look: Look, w: int, h: int) -> PersonLayer:
     roi = (slice(fy, fy + s), slice(fx, fx + s))
     body[roi] = body[roi] * (1 - fmask[..., None]) + tone * fmask[..., None]
     alpha[roi] = np.maximum(alpha[roi], fmask)
+    body *= look.exposure
     body += _grain(lh, lw, look.bg_seed + 3)
     return PersonLayer(np.clip(body, 0, 255).astype(np.uint8), alpha, (fx, fy, s))

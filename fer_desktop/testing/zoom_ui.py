@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
     from fer_desktop.testing.zoom import Person, Style
 
-__all__ = ["blend", "draw_chrome", "draw_label", "draw_off_name", "draw_side_panel", "fill"]
+__all__ = ["blend", "draw_chrome", "draw_label", "draw_off_name", "draw_side_panel", "fill",
+           "round_corners"]
 
 Box = tuple[int, int, int, int]
 _RED = (45, 45, 232)  # BGR of Zoom's muted microphone
@@ -32,15 +33,31 @@ def blend(img: np.ndarray, cov: np.ndarray, x: int, y: int, colour: Sequence[flo
     img[y0:y1, x0:x1] = np.clip(roi + (np.asarray(colour, np.float32) - roi) * a + 0.5, 0, 255)
 
 
+def _corner(radius: int) -> np.ndarray:
+    """Coverage of a quarter disc of ``radius`` (its centre at the bottom-right)."""
+    yy, xx = np.mgrid[0:radius, 0:radius].astype(np.float32)
+    return np.clip(radius - np.hypot(radius - xx - 0.5, radius - yy - 0.5) + 0.5, 0, 1)
+
+
+def round_corners(img: np.ndarray, box: Box, radius: int, colour: Sequence[float]) -> None:
+    """Paint ``colour`` outside rounded corners of ``box`` (Meet's tiles)."""
+    x, y, w, h = box
+    if radius <= 0 or w <= 2 * radius or h <= 2 * radius:
+        return
+    out = 1.0 - _corner(radius)
+    blend(img, out, x, y, colour)
+    blend(img, out[:, ::-1], x + w - radius, y, colour)
+    blend(img, out[::-1], x, y + h - radius, colour)
+    blend(img, out[::-1, ::-1], x + w - radius, y + h - radius, colour)
+
+
 def fill(img: np.ndarray, box: Box, colour: Sequence[float], alpha: float = 1.0,
          radius: int = 0) -> None:
     """A (translucent, rounded) rectangle."""
     x, y, w, h = box
     cov = np.full((h, w), alpha, np.float32)
     if radius > 0 and w > 2 * radius and h > 2 * radius:
-        yy, xx = np.mgrid[0:radius, 0:radius].astype(np.float32)
-        d = np.hypot(radius - xx - 0.5, radius - yy - 0.5)
-        corner = np.clip(radius - d + 0.5, 0, 1) * alpha
+        corner = _corner(radius) * alpha
         cov[:radius, :radius] = corner
         cov[:radius, -radius:] = corner[:, ::-1]
         cov[-radius:, :radius] = corner[::-1]
