@@ -208,7 +208,7 @@ def _video(person: Person, w: int, h: int, style: Style, rng: np.random.Generato
     return out, (fx - x0, fy - y0, s, s)
 
 
-_BASE_CACHE = _Cache(8)
+_BASE_CACHE = _Cache(8, max_mb=64)
 
 
 def _base(people: Sequence[Person], layout: Layout, style: Style, page: int, pages: int

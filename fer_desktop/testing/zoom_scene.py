@@ -85,7 +85,7 @@ def sample_photo(name: str) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(im.convert("RGB"))[..., ::-1])
 
 
-_BG_CACHE = _Cache(512)
+_BG_CACHE = _Cache(512, max_mb=160)
 
 
 def background(look: Look, w: int, h: int) -> np.ndarray:
@@ -233,7 +233,7 @@ def _skin_lut(skin: tuple[int, int, int]) -> np.ndarray:
     return np.clip(lut, 0, 255).astype(np.uint8)
 
 
-_LAYER_CACHE = _Cache(512)
+_LAYER_CACHE = _Cache(512, max_mb=320)
 
 
 def person_layer(uid: str, face: np.ndarray, look: Look, w: int, h: int) -> PersonLayer:

@@ -119,19 +119,32 @@ def fit_text(text: str, path: str, px: int, max_w: float, ellipsis: str = "..."
     return shown + ellipsis, shown
 
 
-class _Cache:
-    """A small bounded memo (least recently used entry dropped first)."""
+def _nbytes(value: Any) -> int:
+    """Bytes of the arrays in a cached value (an array, a tuple of them, a slotted dataclass)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value)
+    return sum(_nbytes(getattr(value, f)) for f in getattr(value, "__slots__", ()))
 
-    def __init__(self, size: int) -> None:
-        self.size, self.data = size, OrderedDict()
+
+class _Cache:
+    """A small memo bounded by entries and by array bytes (least recently used dropped first)."""
+
+    def __init__(self, size: int, max_mb: float = 256.0) -> None:
+        self.size, self.max_bytes, self.bytes = size, int(max_mb * 2**20), 0
+        self.data: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
 
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
         if key in self.data:
             self.data.move_to_end(key)
-            return self.data[key]
-        value = self.data[key] = make()
-        if len(self.data) > self.size:
-            self.data.popitem(last=False)
+            return self.data[key][0]
+        value = make()
+        n = _nbytes(value)
+        self.data[key] = (value, n)
+        self.bytes += n
+        while len(self.data) > 1 and (len(self.data) > self.size or self.bytes > self.max_bytes):
+            self.bytes -= self.data.popitem(last=False)[1][1]
         return value
 
 

@@ -175,3 +175,13 @@ def test_speaker_border_and_camera_off_tiles(people):
     upper = img[t_black.y:t_black.y + t_black.h * 3 // 4, t_black.x:t_black.x + t_black.w]
     assert upper.max() < 10  # plain black, no name in the middle
     assert t_spk.speaker and tuple(img[t_spk.y + t_spk.h // 2, t_spk.x]) == ZOOM.speaker_color
+
+
+def test_caches_are_bounded_by_bytes():
+    from fer_desktop.testing.zoom_text import _Cache
+
+    cache = _Cache(100, max_mb=1.0)
+    for i in range(5):
+        cache.get(i, lambda: np.zeros(2**19, np.uint8))  # 0.5 MB each
+    assert len(cache.data) == 2 and cache.bytes <= 2**20
+    assert cache.get(4, lambda: None) is not None  # still there: no rebuild
