@@ -176,12 +176,18 @@ def make_class(n: int = 25, minutes: float = 20.0, seed: int = 0, script: str = 
     at(0.83, "camera_off", pick[3], "off_name")
     at(0.86, "camera_on", pick[1])
     talkers = [0] + pick[4:9]
-    for frac in (0.05, 0.16, 0.27, 0.45, 0.58, 0.68, 0.78, 0.9):
+    fixed = [0.05, 0.16, 0.27, 0.45, 0.58, 0.68, 0.78, 0.9]
+    extra = rng.uniform(0.02, 0.97, max(0, round(minutes) - len(fixed))).tolist()
+    for frac in fixed + extra:  # about one change of speaker a minute
         at(frac, "speaker", int(rng.choice(talkers)))
-    quiet = [p for p in pick[9:] if p != pick[2]]
-    for frac in np.sort(rng.uniform(0.02, 0.97, 10)):
+    quiet = pick[9:]
+    for frac in rng.uniform(0.02, 0.97, max(10, round(2 * minutes))):  # a question, then mute
         who = int(rng.choice(quiet))
         at(float(frac), "unmute", who)
-        at(float(frac) + 0.015, "mute", who)
+        at(min(0.999, float(frac) + rng.uniform(4.0, 40.0) / T), "mute", who)
+    for frac in rng.uniform(0.02, 0.9, max(1, round(minutes / 4))):  # camera off a while
+        who = int(rng.choice(quiet))
+        at(float(frac), "camera_off", who, str(rng.choice(["off_name", "off_black"])))
+        at(min(0.999, float(frac) + rng.uniform(20.0, 120.0) / T), "camera_on", who)
     ev.sort(key=lambda e: e.t)  # stable: same-time events keep their order
     return ZoomClass(tuple(people), tuple(first), tuple(ev), T, style, seed)
