@@ -37,7 +37,7 @@ from fer_desktop.testing.zoom_ui import (
 )
 
 __all__ = ["MEET", "ZOOM", "ZOOM_GREEN", "GalleryTruth", "Layout", "Person", "Style",
-           "TileTruth", "default_data_dir", "grid", "make_people", "render", "rescale"]
+           "TileTruth", "default_data_dir", "grid", "jpeg", "make_people", "render", "rescale"]
 
 Box = tuple[int, int, int, int]
 
@@ -256,7 +256,8 @@ def render(people: Sequence[Person], layout: Layout = Layout(), style: Style = Z
         face = None
         if person.camera == "on":
             img[y:y + h, x:x + w], (fx, fy, fw, fh) = _video(person, w, h, style, rng)
-            face = (x + fx, y + fy, fw, fh)
+            x0, y0 = max(x, x + fx), max(y, y + fy)  # the visible part of the face square
+            face = (x0, y0, min(x + w, x + fx + fw) - x0, min(y + h, y + fy + fh) - y0)
         elif person.camera == "off_name":
             img[y:y + h, x:x + w] = (34, 34, 34) if style.kind == "zoom" else (60, 64, 68)
             draw_off_name(img, (x, y, w, h), person.name, style, k)

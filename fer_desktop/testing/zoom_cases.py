@@ -47,7 +47,8 @@ def vary_style(base: Style, seed: int) -> Style:
                    text_px=int(rng.choice([12, 12, 12, 13])), icon_gap=int(rng.integers(1, 4)),
                    speaker_color=(90, 205, 35) if green else (0, 210, 250),
                    speaker_px=int(rng.integers(2, 5)),
-                   window_bg=(0, 0, 0) if rng.random() < 0.3 else (26, 26, 26))
+                   window_bg=(0, 0, 0) if rng.random() < 0.3 else (26, 26, 26),
+                   tile_radius=int(rng.choice([0, 0, 8])))  # Zoom Workplace: rounded tiles
 
 
 _FULL = Layout()

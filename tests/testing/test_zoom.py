@@ -64,7 +64,7 @@ def test_every_case_renders_with_consistent_truth(case, data_dir):
         assert truth.style == "legacy" or 1.7 < t.w / t.h < 1.85  # 16:9 tiles
         assert (t.face is None) == (t.camera != "on")
         if t.face is not None:
-            assert _inside(t.face, (t.x - 1, t.y - 1, t.w + 2, t.h + 2))
+            assert _inside(t.face, (t.x, t.y, t.w, t.h)) and min(t.face[2:]) >= 8
         assert t.name.startswith(t.shown) and t.shown and not t.shown.endswith(".."), t
         assert t.script == script_of(t.name)
         if t.label is not None:  # bottom-left corner of its tile
