@@ -12,7 +12,7 @@ side panels, pages, and ``rescale`` to the 1,000-1,500 px JPEG copies that get s
     small, small_truth = rescale(image, truth, 1200, jpeg_quality=70)
     for t in small_truth.tiles: t.shown, t.face, t.student
 
-Named benchmark cases are in ``zoom_cases.CASES``.
+Named benchmark cases: ``CASES`` (defined in ``zoom_cases``, importable from here too).
 """
 
 from __future__ import annotations
@@ -312,3 +312,11 @@ def rescale(image: np.ndarray, truth: GalleryTruth, width: int,
     return out, GalleryTruth(width, height, truth.style, tuple(tiles),
                              _scale_box(truth.gallery, f), truth.cap_px * f, truth.page,
                              truth.pages)
+
+
+def __getattr__(name: str) -> object:  # ``from fer_desktop.testing.zoom import CASES`` works too
+    if name == "CASES":
+        from fer_desktop.testing.zoom_cases import CASES
+
+        return CASES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
