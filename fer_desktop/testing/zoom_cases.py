@@ -111,7 +111,11 @@ CASES: dict[str, Case] = {
     "zoom-5x5-sidepanel-1200-q70": _case(25, layout=_SIDE, width=1200, quality=70),
     "zoom-5x5-margin": _case(25, layout=Layout(margin=(140, 60, 90, 40))),
     "zoom-page2": _case(30, layout=Layout(page=1)),
+    "zoom-mac-5x5": _case(25, style=replace(ZOOM, subpixel=False)),  # macOS: grayscale AA
+    "zoom-mac-5x5-1200-q70": _case(25, style=replace(ZOOM, subpixel=False), width=1200,
+                                   quality=70),
     "meet-4x4": _case(16, style=MEET),
+    "meet-4x4-camera-off": _case(16, style=MEET, off_name=0.3, off_black=0.1),
     "meet-3x3-1200-q80": _case(9, style=MEET, width=1200, quality=80),
     "hangul-5x5": _case(25, script="hangul"),
     "hangul-5x5-1200-q70": _case(25, script="hangul", width=1200, quality=70),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from fer_desktop.testing.zoom_text import fit_text, font_for, icon_coverage, text_coverage
@@ -108,8 +109,6 @@ def draw_label(img: np.ndarray, tile: Box, name: str, muted: bool, style: Style,
 def _meet_label(img: np.ndarray, tile: Box, name: str, muted: bool, style: Style, k: float,
                 px: int, path: str) -> tuple[Box, str, float]:
     """Google Meet: white text with a dark shadow, no box; mute icon at the top-right."""
-    import cv2
-
     x, y, w, h = tile
     margin = round(style.label_margin * k)
     drawn, shown = fit_text(name, path, px, int(w * style.label_max) - margin, "\u2026")
@@ -129,10 +128,22 @@ def _meet_label(img: np.ndarray, tile: Box, name: str, muted: bool, style: Style
     return (tx, top, cov.shape[1], cov.shape[0]), shown, _CAP * px
 
 
+_AVATAR = ((64, 125, 245), (180, 120, 30), (60, 160, 60), (150, 60, 150), (40, 120, 200),
+           (120, 120, 40))  # BGR: Meet's avatar circles
+
+
 def draw_off_name(img: np.ndarray, tile: Box, name: str, style: Style, k: float) -> None:
-    """A camera-off tile's name, large in the middle."""
+    """A camera-off tile's middle: Zoom writes the name large, Meet draws an initial's disc."""
     x, y, w, h = tile
-    px = int(np.clip(h * 0.13, 12 * k, 46 * k))
+    if style.kind == "meet":
+        r = max(8, round(h * 0.2))
+        disc = np.zeros((2 * r + 2, 2 * r + 2), np.float32)
+        cv2.circle(disc, (r + 1, r + 1), r, 1.0, -1, cv2.LINE_AA)
+        blend(img, disc, x + w // 2 - r - 1, y + h // 2 - r - 1,
+              _AVATAR[sum(map(ord, name)) % len(_AVATAR)])
+        name, px = name.lstrip("[(_")[:1].upper() or "?", round(r * 1.1)
+    else:
+        px = int(np.clip(h * 0.13, 12 * k, 46 * k))
     path = font_for(name, style.font)
     drawn, _ = fit_text(name, path, px, int(w * 0.85), style.ellipsis)
     cov, base = text_coverage(drawn, path, px, style.subpixel)
