@@ -38,21 +38,21 @@ class LabelLine:
 
 
 def _luminance_without_icon(tile_bgr: np.ndarray) -> np.ndarray:
-    """Luminance (uint8) of a BGR tile with the red (mute icon) pixels painted dark.
+    """Luminance (uint8) of a BGR tile with the mute icon's pixels painted dark.
 
-    The icon is pure red: red far above both green and blue. A ClearType fringe is orange or
-    blue (green stays close to one of the others), so it is kept.
+    The icon is opaque, saturated red (about RGB 224, 50, 50): red far above both green and
+    blue, and bright. A ClearType fringe is orange or blue (green stays close to one of the
+    others), and the video seen through the translucent box is dimmed by it, so neither is
+    taken for the icon; the icon's anti-aliased rim is dark already.
     """
     if tile_bgr.ndim == 2:
         return tile_bgr
     b, g, r = (c.astype(np.int16) for c in cv2.split(tile_bgr[..., :3]))
     lum = cv2.cvtColor(np.ascontiguousarray(tile_bgr[..., :3]), cv2.COLOR_BGR2GRAY)
-    red = (r - g > 55) & (r - b > 55) & (r > 100)
+    red = (r - g > 90) & (r - b > 90) & (r > 150)
     if red.any():
-        red = cv2.dilate(red.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        dark = np.percentile(lum[~red], 20) if (~red).any() else 0
         lum = lum.copy()
-        lum[red] = int(dark)
+        lum[red] = int(np.percentile(lum[~red], 20)) if (~red).any() else 0
     return lum
 
 

@@ -58,9 +58,9 @@ def _run_lengths(b: np.ndarray) -> np.ndarray:
 
 
 def _longest_flat_runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: length of the longest run of equal (+-1) pixels, and the level of that run."""
+    """Per row: length of the longest run of equal (+-2) pixels, and the level of that run."""
     a = np.ascontiguousarray(a)
-    run = _run_lengths(cv2.absdiff(a[:, 1:], a[:, :-1]) <= 1)
+    run = _run_lengths(cv2.absdiff(a[:, 1:], a[:, :-1]) <= 2)
     end = run.argmax(axis=1)
     rows = np.arange(len(run))
     return run[rows, end].astype(np.int32) + 1, a[rows, end].astype(np.int16)
@@ -101,16 +101,26 @@ def _runs(flags: np.ndarray, min_len: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b - a >= min_len]
 
 
+def _majority(fg: np.ndarray, along: int, n: int = 7) -> np.ndarray:
+    """``fg`` (0/1) with each pixel the majority of ``n`` pixels along x (0) or y (1): noise
+    that JPEG leaves in a gap goes, a gap as narrow as 2 px across the other way stays."""
+    k = (n, 1) if along == 0 else (1, n)
+    return (cv2.blur(fg.astype(np.float32), k) > 0.5).view(np.uint8)
+
+
 def _candidates(fg: np.ndarray, min_side: int, gap_frac: float) -> list[tuple[int, int, int, int]]:
     """Rectangles of foreground split by background rows, then by background columns."""
     h = fg.shape[0]
+    rows_fg, cols_fg = _majority(fg, 0), _majority(fg, 1)  # for horizontal / vertical gaps
+    fg = rows_fg
     # every 2nd row and 4th column is enough to find runs hundreds of pixels long; the
     # rectangles are trimmed at full resolution, from a row beyond their band
     bg_run = _run_lengths(fg[::2, ::4] == 0).max(axis=1)
     tiles_here = bg_run < 0.75 * bg_run.max()
     rects = []
     for y0, y1 in _runs(np.repeat(tiles_here, 2)[:h], min_side):
-        col_fg = cv2.reduce(fg[y0:y1], 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() / (y1 - y0)
+        col_fg = cv2.reduce(cols_fg[y0:y1], 0, cv2.REDUCE_SUM,
+                            dtype=cv2.CV_32S).ravel() / (y1 - y0)
         y0, y1 = max(0, y0 - 1), min(h, y1 + 1)
         for x0, x1 in _runs(col_fg > gap_frac, min_side):
             sub = cv2.reduce(fg[y0:y1, x0:x1], 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
@@ -150,23 +160,38 @@ def _cluster(values: list[float], tol: float) -> list[float]:
     return [(c[(len(c) - 1) // 2] + c[len(c) // 2]) / 2 for c in out]  # medians
 
 
-def find_tiles(image_bgr: np.ndarray, tol: int = 3, min_side: int = 24,
+def find_tiles(image_bgr: np.ndarray, tol: int | Sequence[int] = (3, 8, 16), min_side: int = 24,
                gap_frac: float = 0.1, min_aspect: float = 0.5,
                max_aspect: float = 3.0) -> list[Tile]:
     """The gallery tiles of a frame, in reading order; [] when there is no gallery.
 
     Args:
         image_bgr: HxWx3 uint8 BGR frame (HxW grey works too).
-        tol: grey levels within ``tol`` of the window background are background.
+        tol: grey levels within ``tol`` of the window background are background. Several
+            values are tried and the one finding the most tiles wins (ties: the smallest): a
+            screen needs 3 (a tile as dark as the background stays a tile), a screenshot
+            scaled down and JPEG-compressed needs more (its 3-px gaps are mixed with the
+            tiles beside them).
         min_side: smallest tile side in pixels.
         gap_frac: a column (row) is a gap when at most this fraction of it is not background.
         min_aspect: smallest width/height of a tile (side panels are tall and narrow).
         max_aspect: largest width/height of a tile (title and tool bars are long and flat).
     """
     gray = image_bgr if image_bgr.ndim == 2 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
-    # A 5x5 median keeps straight tile edges where they are and flattens the noise that
-    # video compression leaves in the gaps (a recorded class is JPEG/MPEG, a screen is not).
-    gray = cv2.medianBlur(np.ascontiguousarray(gray), 5)
+    # A 3x3 median keeps straight tile edges where they are (and a gap of 3 px, as a
+    # 1,000-px screenshot has) and flattens the finest noise that compression leaves in
+    # the gaps (a recorded class or a shared screenshot is JPEG/MPEG, a screen is not).
+    gray = cv2.medianBlur(np.ascontiguousarray(gray), 3)
+    best: list[Tile] = []
+    for t in sorted({tol} if isinstance(tol, int) else set(tol)):
+        found = _find_tiles(gray, t, min_side, gap_frac, min_aspect, max_aspect)
+        if len(found) > len(best):
+            best = found
+    return best
+
+
+def _find_tiles(gray: np.ndarray, tol: int, min_side: int, gap_frac: float,
+                min_aspect: float, max_aspect: float) -> list[Tile]:
     bg = background_level(gray, tol=tol)
     if bg is None:
         return []
