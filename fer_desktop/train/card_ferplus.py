@@ -132,15 +132,16 @@ def candidates(runs: list[Path], models: Path) -> list[str]:
              "chosen on agreement with the FER+ majority; FER-2013 accuracy shows what that "
              "costs on the data set's single labels.", "",
              "| run | arch | trained on | FER+ agreement | neutral read as negative | "
-             "negative precision | ECE | KL to votes | FER-2013 accuracy | faces |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "negative precision | ECE (at T) | T | KL to votes | FER-2013 accuracy | faces |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, cfg, r in rows:
         f = r.get("ferplus") or {}
         lines.append(
             f"| {name} | {cfg.get('arch', '?')} | {cfg.get('labels', 'fer2013')} | "
             f"{_pct(f.get('agreement'), 2)} | {_pct(f.get('neutral_read_negative'))} | "
             f"{_pct(f.get('negative_precision'))} | {_num(f.get('ece'))} | "
-            f"{_num(f.get('kl_votes'))} | {_pct(r['accuracy'], 2)} | {r['n']} |")
+            f"{_num(r.get('temperature', 1.0), 3)} | {_num(f.get('kl_votes'))} | "
+            f"{_pct(r['accuracy'], 2)} | {r['n']} |")
     if any(r["n"] != rows[0][2]["n"] for _, _, r in rows):
         lines += ["", "Runs evaluated on different numbers of faces (a `--limit` run) are not "
                       "comparable; the last column says how many."]
