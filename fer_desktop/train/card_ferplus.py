@@ -145,7 +145,33 @@ def candidates(runs: list[Path], models: Path) -> list[str]:
     if any(r["n"] != rows[0][2]["n"] for _, _, r in rows):
         lines += ["", "Runs evaluated on different numbers of faces (a `--limit` run) are not "
                       "comparable; the last column says how many."]
+    points = [(name.strip("*`"), r["accuracy"], r["ferplus"]["agreement"])
+              for name, _, r in rows if "ferplus" in r]
+    if len(points) >= 2:
+        _plot_tradeoff(points, models / "reports" / "tradeoff.png")
+        lines += ["", "![FER+ agreement against FER-2013 accuracy](reports/tradeoff.png)"]
     return lines + [""]
+
+
+def _plot_tradeoff(points: list[tuple[str, float, float]], path: Path) -> None:
+    """FER+ agreement against FER-2013 accuracy, one labelled point a run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, acc, agree in points:
+        ax.scatter(acc * 100, agree * 100, color="#c44e52" if name == "released" else "#4c72b0")
+        ax.annotate(name, (acc * 100, agree * 100), textcoords="offset points", xytext=(4, 4),
+                    fontsize=8)
+    ax.set_xlabel("FER-2013 accuracy, PublicTest (%)")
+    ax.set_ylabel("agreement with the FER+ majority, PublicTest (%)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def calibration(models: Path) -> list[str]:

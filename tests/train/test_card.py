@@ -118,4 +118,5 @@ def test_card_shows_both_label_sets_calibration_candidates_and_speed(models_dir,
     assert f"**{ms:.2f} ms a face**" in card
     assert f"--candidate {cand} --epoch-time {epoch_times}" in card
     assert card.index("## Against people") < card.index("## Reference points")
+    assert (models / "reports" / "tradeoff.png").stat().st_size > 10_000
     (tmp_path / "card.md").write_text(card)
