@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from fer_desktop import analyze as an
     from fer_desktop.session import cli as session_cli
+    from fer_desktop.train import calibrate as cb
     from fer_desktop.train import card as ca
     from fer_desktop.train import evaluate as ev
     from fer_desktop.train import export as ex
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
          ev.build_parser, ev.run_checked),
         ("release", "copy a trained run into models/ with its TFLite export",
          ex.build_parser, ex.run_checked),
+        ("calibrate", "fit a temperature on PublicTest's FER+ votes into a model's labels.json",
+         cb.build_parser, cb.run_checked),
         ("model-card", "write models/MODEL_CARD.md from a run and its reports",
          ca.build_parser, ca.run_checked),
     ]

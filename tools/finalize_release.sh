@@ -24,7 +24,15 @@ for prev in "$@"; do  # before the release, which replaces models/config.json
   k=$((k + 1))
 done
 .venv/bin/fer-desktop release "$RUN" 2>&1 | grep -v "TensorSpec\|^W0000\|^I0000\|WARNING" | tee "$LOG/release.txt"
+# the temperature (FER+ votes of PublicTest) before the evaluations, which apply it
+.venv/bin/fer-desktop calibrate models 2>&1 | grep -v "^W0000\|^I0000\|WARNING" | tee "$LOG/calibrate.txt"
 .venv/bin/fer-desktop evaluate --split PublicTest --out models/reports/PublicTest 2>&1 | tee "$LOG/public.txt"
 .venv/bin/fer-desktop evaluate --split PrivateTest --out models/reports/PrivateTest 2>&1 | tee "$LOG/private.txt"
 .venv/bin/python bench/classify.py 2>&1 | grep -v "INFO\|^W0000\|^I0000" | tee "$LOG/classify.md"
-.venv/bin/fer-desktop model-card "$RUN" --bench "$LOG/classify.md" "${previous[@]}"
+# CANDIDATES="runs/a runs/b": the other runs considered, tabled in the card beside the release
+candidates=()
+for cand in ${CANDIDATES:-}; do candidates+=(--candidate "$cand"); done
+epoch_time=()
+if [ -f docs/epoch_time.jsonl ]; then epoch_time=(--epoch-time docs/epoch_time.jsonl); fi
+.venv/bin/fer-desktop model-card "$RUN" --bench "$LOG/classify.md" "${previous[@]}" \
+  "${candidates[@]}" "${epoch_time[@]}"

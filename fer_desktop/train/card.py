@@ -24,6 +24,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                    help="run folder of an earlier stage whose weights led to this run "
                         "(--init-from); repeat it, earliest first, for several stages: the card "
                         "then describes every stage")
+    p.add_argument("--candidate", type=Path, action="append", default=None,
+                   help="a run folder that was considered for this release (its PublicTest "
+                        "report: reports/PublicTest/ or eval_PublicTest/); repeat it: the card "
+                        "tables FER+ agreement against FER-2013 accuracy over them")
+    p.add_argument("--epoch-time", type=Path, action="append", default=None,
+                   help="output of bench/epoch_time.py (JSON lines): seconds an epoch here")
     return p
 
 
@@ -52,8 +58,42 @@ def _hardware(cfg: dict) -> str:
     return cfg.get("hardware") or "2 CPU cores (no GPU)"
 
 
+def _ferplus(cfg: dict) -> bool:
+    return cfg.get("labels", "fer2013") == "ferplus"
+
+
+def _targets_text(cfg: dict) -> str:
+    if not _ferplus(cfg):
+        return ", FER-2013's single labels"
+    return (" with FER+ votes, learning their vote distribution over the 7 classes (contempt, "
+            "unknown and not-a-face votes dropped, counts below "
+            f"{cfg.get('min_votes', 1)} zeroed; unclear faces and non-faces left out)")
+
+
+def _val_text(cfg: dict) -> str:
+    return (", of which the faces with a single FER+ winner, labelled by it" if _ferplus(cfg)
+            else "")
+
+
+def _val_metric(cfg: dict) -> str:
+    return "agreement with the FER+ majority" if _ferplus(cfg) else "accuracy"
+
+
+def _label_options(cfg: dict) -> str:
+    """The options that repeat the run's labels and backbone."""
+    opts = ""
+    if _ferplus(cfg):
+        opts += " --labels ferplus"
+        if cfg.get("min_votes", 1) != 1:
+            opts += f" --min-votes {cfg['min_votes']}"
+    if cfg.get("backbone_weights"):
+        opts += f" --backbone-weights {cfg['backbone_weights']}"
+    return opts
+
+
 def write_card(run_dir: Path, models: Path, bench: Path | None = None,
-               previous: list[Path] | None = None) -> Path:
+               previous: list[Path] | None = None, candidates: list[Path] | None = None,
+               epoch_times: list[Path] | None = None) -> Path:
     cfg = json.loads((run_dir / "config.json").read_text())
     rel = json.loads((models / "release.json").read_text())
     labels = json.loads((models / "labels.json").read_text())
@@ -88,28 +128,33 @@ def write_card(run_dir: Path, models: Path, bench: Path | None = None,
         f"{rel['tflite_max_abs_diff']:.1e} on 256 PublicTest faces.", "",
         "## Data and protocol", "",
         "FER-2013 (Goodfellow et al., 2013) in the Kaggle folder layout with `manifest.csv`. "
-        f"Trained on **Training** ({cfg['n_train']:,} images); the checkpoint, the learning-rate "
-        f"schedule, early stopping and the TTA choice used **PublicTest** ({cfg['n_val']:,}); "
-        "**PrivateTest** was evaluated once, for this card, after all choices were made.", "",
+        f"Trained on **Training** ({cfg['n_train']:,} images{_targets_text(cfg)}); the "
+        "checkpoint, the learning-rate schedule, early stopping"
+        + (", the TTA choice and the calibration" if (models / "calibration.json").is_file()
+           else " and the TTA choice")
+        + f" used **PublicTest** ({cfg['n_val']:,}{_val_text(cfg)}); **PrivateTest** was "
+        "evaluated once, for this card, after all choices were made.", "",
         "## Recipe", "",
         f"- {cfg['epochs']} epochs planned, batch {cfg['batch_size']}, AdamW (peak lr "
         f"{cfg['lr']}, weight decay {cfg['weight_decay']}), {cfg['warmup_epochs']} warm-up "
         "epoch(s) then cosine decay; categorical cross-entropy with label smoothing "
         f"{cfg['label_smoothing']}.",
-        "- Class weights (softened inverse frequency, `disgust` highest): "
-        + ", ".join(f"{labels['labels'][int(k)]} {v:.2f}"
-                    for k, v in (cfg.get("class_weights") or {}).items()) + ".",
+        ("- Class weights (softened inverse frequency, `disgust` highest): "
+         + ", ".join(f"{labels['labels'][int(k)]} {v:.2f}"
+                     for k, v in cfg["class_weights"].items()) + "."
+         if cfg.get("class_weights") else "- No class weights."),
         "- Augmentation (`fer_desktop/train/augment.py`): random rotation ±10°, zoom 0.9-1.1, "
         "shift ±10%, horizontal flip, random erasing (p 0.5).",
         f"- Seed {cfg['seed']}; Keras {cfg['keras_version']} on the `{cfg['keras_backend']}` "
         "backend (2x faster on this 2-core CPU than the TensorFlow backend for this model); "
         "the `.keras` file loads in tensorflow-cpu.",
-        f"- Best PublicTest accuracy during training: {float(best['val_accuracy']):.4f} at epoch "
+        f"- Best PublicTest {_val_metric(cfg)} during training: "
+        f"{float(best['val_accuracy']):.4f} at epoch "
         f"{int(best['epoch']) + 1} of {len(hist)} run.",
         f"- Training time: {secs / 60:.1f} min on {_hardware(cfg)}.", "",
         "Reproduce:", "", "```",
         f"KERAS_BACKEND={cfg['keras_backend']} .venv/bin/fer-desktop train --arch {cfg['arch']} "
-        f"--epochs {cfg['epochs']} --out runs/release",
+        f"--epochs {cfg['epochs']}{_label_options(cfg)} --out runs/release",
         "  # (pip install torch==2.13.0 into .venv first for the torch backend; without it the "
         "TensorFlow backend runs the same code, about 2x slower)",
         ".venv/bin/fer-desktop release runs/release",
@@ -140,6 +185,12 @@ def write_card(run_dir: Path, models: Path, bench: Path | None = None,
         "responsible-use notice in the README.", ""]
     if previous:
         lines = _stages(lines, [_stage(p) for p in previous] + [(cfg, hist, secs)])
+    from fer_desktop.train import card_ferplus
+
+    people = card_ferplus.sections(models, candidates, epoch_times)
+    if people:  # after the FER-2013 figures, before the reference points
+        at = lines.index("## Reference points (FER-2013 PrivateTest)")
+        lines = lines[:at] + people + lines[at:]
     if bench is not None and bench.is_file():
         lines += ["## Speed (bench/classify.py)", "", bench.read_text().strip(), ""]
     path = models / "MODEL_CARD.md"
@@ -163,7 +214,7 @@ def _train_command(cfg: dict, k: int, out: str) -> str:
 def _extra_options(cfg: dict) -> str:
     """The options a stage set beyond the ones every stage gives (only where they differ from
     the defaults), so its command repeats it."""
-    opts = ""
+    opts = _label_options(cfg)
     if cfg.get("label_smoothing", 0.1) != 0.1:
         opts += f" --label-smoothing {cfg['label_smoothing']}"
     if cfg.get("lr_schedule", "cosine") != "cosine":
@@ -264,7 +315,7 @@ def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> l
 def run_checked(args: argparse.Namespace) -> int:
     try:
         path = write_card(args.run_dir, args.models or default_models_dir(), args.bench,
-                          args.previous)
+                          args.previous, args.candidate, args.epoch_time)
     except (FileNotFoundError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

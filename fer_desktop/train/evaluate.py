@@ -1,4 +1,6 @@
-"""`fer-desktop evaluate`: accuracy, per-class P/R/F1, confusion matrix, ROC AUC, curves."""
+"""`fer-desktop evaluate`: accuracy, per-class P/R/F1, confusion matrix, ROC AUC, curves; and,
+where ``ferplus_votes.csv`` lies beside the data, agreement with the FER+ majority of 10
+taggers, negative calls against people's, KL to the votes and calibration (ECE, reliability)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--out", type=Path, required=True, help="report folder")
     p.add_argument("--limit", type=int, default=0, help="evaluate a stratified subset of N")
     p.add_argument("--no-tta", action="store_true", help="disable flip test-time averaging")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="calibration temperature (default: the model's labels.json, 1.0 where "
+                        "absent; --temperature 1 evaluates the raw probabilities)")
     return p
 
 
@@ -37,12 +42,18 @@ def run_checked(args: argparse.Namespace) -> int:
 
     try:
         report = evaluate_model(args.model, args.data, args.split, args.out, limit=args.limit,
-                                tta=False if args.no_tta else None)
+                                tta=False if args.no_tta else None,
+                                temperature=args.temperature)
     except (DataError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{args.split}: n={report['n']} accuracy={report['accuracy']:.4f} "
-          f"macro_f1={report['macro_f1']:.4f} roc_auc_ovr={report['roc_auc_ovr']:.4f}")
+          f"macro_f1={report['macro_f1']:.4f} roc_auc_ovr={report['roc_auc_ovr']:.4f} "
+          f"(FER-2013 labels; temperature {report['temperature']:g})")
+    if "ferplus" in report:
+        from fer_desktop.train.ferplus_metrics import headline
+
+        print(f"{args.split}: {headline(report['ferplus'])}")
     print(f"Report: {Path(args.out).resolve() / 'report.md'}")
     return 0
 
@@ -87,7 +98,7 @@ def compute_report(y_true: np.ndarray, probs: np.ndarray, labels: list[str],
 
 def evaluate_model(model: Path | str | None, data_dir: Path | str, split: str,
                    out: Path | str, run_dir: Path | str | None = None, limit: int = 0,
-                   tta: bool | None = None) -> dict:
+                   tta: bool | None = None, temperature: float | None = None) -> dict:
     """Evaluate a model on one split and write report.json/.md and the figures into ``out``."""
     from fer_desktop.vision.classifier import EmotionClassifier
 
@@ -96,13 +107,19 @@ def evaluate_model(model: Path | str | None, data_dir: Path | str, split: str,
     if model_path.is_dir() and (model_path / "model.keras").is_file() and run_dir is None:
         run_dir = model_path if (model_path / "history.csv").is_file() else None
     data = load_split(data_dir, split)
-    clf = EmotionClassifier.load(model_path, backend="keras", tta_flip=tta)
+    clf = EmotionClassifier.load(model_path, backend="keras", tta_flip=tta,
+                                 temperature=temperature)
     if limit:
         data = data.head(limit)
     probs = clf.predict_batch(list(data.images), batch_size=256)
     report = compute_report(data.labels, probs, list(clf.labels), split)
-    report.update(model=str(clf.path), tta_flip=clf.tta_flip, data=str(Path(data_dir)))
+    report.update(model=str(clf.path), tta_flip=clf.tta_flip, temperature=clf.temperature,
+                  data=str(Path(data_dir)))
     out.mkdir(parents=True, exist_ok=True)
+    fp = ferplus_section(data, probs, data_dir, clf.temperature, list(clf.labels))
+    if fp is not None:
+        report["ferplus"] = fp
+        _plot_reliability(fp, out / "reliability.png")
     (out / "report.json").write_text(json.dumps(report, indent=2))
     _plot_confusion(report, out / "confusion_matrix.png")
     _plot_roc(data.labels, probs, list(clf.labels), out / "roc.png")
@@ -112,6 +129,32 @@ def evaluate_model(model: Path | str | None, data_dir: Path | str, split: str,
         plot_curves(Path(run_dir) / "history.csv", curves)
     (out / "report.md").write_text(report_markdown(report, curves is not None))
     return report
+
+
+def ferplus_section(data, probs: np.ndarray, data_dir: Path | str, temperature: float,
+                    labels: list[str]) -> dict | None:
+    """The report's ``ferplus`` section for the faces of ``data`` that FER+ has votes for, or
+    None without ``ferplus_votes.csv`` (or for a model whose classes are not ours). With a
+    temperature other than 1 it also gives the ECE of the raw (unscaled) probabilities."""
+    from fer_desktop.labels import EMOTIONS
+    from fer_desktop.train.ferplus import VOTES_FILE, majority_labels, read_votes
+    from fer_desktop.train.ferplus_metrics import expected_calibration_error, ferplus_report
+    from fer_desktop.vision.classifier import apply_temperature
+
+    if not (Path(data_dir) / VOTES_FILE).is_file() or tuple(labels) != EMOTIONS:
+        return None
+    votes = read_votes(data_dir)
+    idx = [i for i, path in enumerate(data.paths) if path in votes]
+    if not idx:
+        return None
+    v = np.stack([votes[data.paths[i]] for i in idx])
+    section = ferplus_report(probs[idx], v, data.labels[idx])
+    section["temperature"] = temperature
+    if temperature != 1.0:  # the same probabilities before scaling: softmax(T log p)
+        major = majority_labels(v)
+        raw = apply_temperature(probs[idx][major >= 0], 1.0 / temperature)
+        section["ece_unscaled"] = expected_calibration_error(raw, major[major >= 0])
+    return section
 
 
 def report_markdown(r: dict, with_curves: bool = False) -> str:
@@ -129,9 +172,48 @@ def report_markdown(r: dict, with_curves: bool = False) -> str:
         lines.append(f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
                      f"{m['support']} |")
     lines += ["", "![confusion matrix](confusion_matrix.png)", "", "![ROC](roc.png)"]
+    if "ferplus" in r:
+        lines += ["", *ferplus_markdown(r["ferplus"], r["split"])]
     if with_curves:
         lines += ["", "![learning curves](curves.png)"]
     return "\n".join(lines) + "\n"
+
+
+def ferplus_markdown(f: dict, split: str) -> list[str]:
+    """The FER+ part of report.md."""
+    labels = list(f["per_class"])
+    lines = [
+        f"## Against people: the FER+ majority of 10 taggers ({split})", "",
+        f"- faces with FER+ votes: {f['n_with_votes']}; with a single winner among the 10 vote "
+        f"columns that is one of the 7 classes: **{f['n']}** (the figures below)",
+        f"- **agreement with the FER+ majority: {f['agreement'] * 100:.2f}%** (FER-2013's own "
+        f"labels agree on {f.get('fer2013_label_agreement', float('nan')) * 100:.1f}%)",
+        f"- **people-neutral faces read as negative** (angry, disgust, fear or sad): "
+        f"**{f['neutral_read_negative'] * 100:.1f}%** of {f['n_people_neutral']}",
+        f"- **precision of negative calls:** **{f['negative_precision'] * 100:.1f}%** of "
+        f"{f['n_called_negative']} called negative are negative to people (recall "
+        f"{f['negative_recall'] * 100:.1f}% of {f['n_people_negative']})",
+        f"- macro F1 against the majority: {f['macro_f1']:.4f}",
+        f"- against the vote distribution ({f['n_distribution']} faces with a vote in the 7 "
+        f"classes): cross-entropy {f['cross_entropy_votes']:.4f} nats, KL "
+        f"{f['kl_votes']:.4f} nats",
+        f"- calibration ({f['ece_definition']}), temperature {f['temperature']:g}: **ECE "
+        f"{f['ece']:.4f}**" + (f" (unscaled: {f['ece_unscaled']:.4f})"
+                               if "ece_unscaled" in f else "")
+        + f", mean confidence {f['mean_confidence']:.3f}; NLL of the majority "
+        f"{f['nll_majority']:.4f}", "",
+        "| class (FER+) | precision | recall | F1 | support | predicted |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, m in f["per_class"].items():
+        lines.append(f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
+                     f"{m['support']} | {m['predicted']} |")
+    lines += ["", "Confusion matrix (rows: FER+ majority, columns: predicted):", "",
+              "| | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    for name, row in zip(labels, f["confusion_matrix"], strict=True):
+        lines.append(f"| **{name}** | " + " | ".join(str(v) for v in row) + " |")
+    lines += ["", "![reliability diagram](reliability.png)"]
+    return lines
 
 
 def _plt():
@@ -160,6 +242,34 @@ def _plot_confusion(r: dict, path: Path) -> None:
     ax.set_ylabel("true")
     ax.set_title(f"{r['split']}: accuracy {r['accuracy']:.1%}")
     fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_reliability(f: dict, path: Path) -> None:
+    """Reliability diagram: accuracy against the FER+ majority per confidence bin."""
+    plt = _plt()
+    bins = f["reliability"]
+    fig, (ax, axn) = plt.subplots(2, 1, figsize=(5.5, 6), sharex=True,
+                                  gridspec_kw={"height_ratios": [3, 1]})
+    width = bins[0]["high"] - bins[0]["low"]
+    mids = [b["low"] + width / 2 for b in bins]
+    acc = [b["accuracy"] or 0.0 for b in bins]
+    conf = [b["confidence"] if b["count"] else m for b, m in zip(bins, mids, strict=True)]
+    ax.bar(mids, acc, width=width * 0.95, color="#4c72b0", label="accuracy (FER+ majority)")
+    gap = [abs(c - a) if b["count"] else 0.0 for b, a, c in zip(bins, acc, conf, strict=True)]
+    ax.bar(mids, gap, bottom=np.minimum(acc, conf), width=width * 0.95, color="#dd8452",
+           alpha=0.5, label="gap to the mean confidence")
+    ax.plot([0, 1], [0, 1], "k--", lw=0.8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"ECE {f['ece']:.4f} ({f['ece_bins']} bins), temperature {f['temperature']:g}")
+    ax.legend(fontsize=8, loc="upper left")
+    axn.bar(mids, [b["count"] for b in bins], width=width * 0.95, color="gray")
+    axn.set_xlabel("confidence of the predicted class")
+    axn.set_ylabel("faces")
+    axn.set_xlim(0, 1)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -60,6 +60,35 @@ def multiply_adds(model: keras.Model) -> int:
     return int(total)
 
 
+def load_backbone_weights(backbone: keras.Model, path: str | Path, arch: str) -> None:
+    """Load local ImageNet weights (``include_top=False``) into a backbone; a missing file is a
+    FileNotFoundError and a file that does not fit the backbone a ValueError, each naming the
+    file. Nothing is ever downloaded."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Backbone weights file not found: {path.resolve()} (--arch "
+                                f"{arch} reads ImageNet weights only from a local file)")
+    try:
+        backbone.load_weights(str(path))
+    except Exception as exc:  # h5py and keras raise many types for a file that does not fit
+        raise ValueError(f"{path.resolve()} does not fit the {arch} backbone: ImageNet weights "
+                         f"without the top (include_top=False, e.g. {_WEIGHT_FILES[arch]}) are "
+                         f"needed ({type(exc).__name__}: {str(exc)[:200]})") from exc
+
+
+#: The name Keras gives the ImageNet weights without the top, for the error message.
+_WEIGHT_FILES = {
+    "mobilenetv2": "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5",
+    "resnet50": "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+}
+
+
+def _gray_to_rgb(inputs, size: int):
+    """The 48x48 gray face upscaled to ``size`` and repeated to 3 channels."""
+    x = layers.Resizing(size, size, name="upscale")(inputs)
+    return layers.Concatenate(name="to_rgb")([x, x, x]) if inputs.shape[-1] == 1 else x
+
+
 def build_mobilenetv2(input_shape: tuple[int, int, int], num_classes: int,
                       backbone_weights: str | Path | None = None, alpha: float = 1.0,
                       size: int = 96) -> keras.Model:
@@ -69,16 +98,12 @@ def build_mobilenetv2(input_shape: tuple[int, int, int], num_classes: int,
     ``.h5`` file (``include_top=False``) when given, else the backbone starts from scratch.
     """
     inputs = keras.Input(shape=input_shape, name="face")
-    x = layers.Resizing(size, size, name="upscale")(inputs)
-    x = layers.Concatenate(name="to_rgb")([x, x, x]) if input_shape[-1] == 1 else x
+    x = _gray_to_rgb(inputs, size)
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale")(x)
     backbone = keras.applications.MobileNetV2(
         input_shape=(size, size, 3), include_top=False, weights=None, alpha=alpha)
     if backbone_weights is not None:
-        path = Path(backbone_weights)
-        if not path.is_file():
-            raise FileNotFoundError(f"Backbone weights file not found: {path.resolve()}")
-        backbone.load_weights(str(path))
+        load_backbone_weights(backbone, backbone_weights, "mobilenetv2")
     x = backbone(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dropout(0.3, name="head_drop")(x)
@@ -86,12 +111,44 @@ def build_mobilenetv2(input_shape: tuple[int, int, int], num_classes: int,
     return keras.Model(inputs, outputs, name="mobilenetv2_fer")
 
 
+#: The per-channel means (B, G, R) that Keras' ResNet50 ImageNet weights were trained with
+#: (``keras.applications.resnet50.preprocess_input``, "caffe" mode: BGR, mean subtracted, no
+#: scaling). A gray face repeated to 3 channels is the same in RGB and BGR order.
+RESNET50_MEAN = (103.939, 116.779, 123.68)
+
+
+def build_resnet50(input_shape: tuple[int, int, int], num_classes: int,
+                   backbone_weights: str | Path | None = None, size: int = 96) -> keras.Model:
+    """ResNet50 transfer learning (He et al. 2016), the face prepared as for
+    :func:`build_mobilenetv2` (upscaled, repeated to 3 channels) but normalised the way the
+    ImageNet weights expect (:data:`RESNET50_MEAN` subtracted). ``backbone_weights``: a local
+    ``.h5`` of ImageNet weights without the top; without it the backbone starts from scratch
+    (``weights=None``)."""
+    inputs = keras.Input(shape=input_shape, name="face")
+    x = _gray_to_rgb(inputs, size)
+    x = layers.Normalization(mean=list(RESNET50_MEAN), variance=[1.0, 1.0, 1.0],
+                             name="imagenet_mean")(x)
+    backbone = keras.applications.ResNet50(
+        input_shape=(size, size, 3), include_top=False, weights=None)
+    if backbone_weights is not None:
+        load_backbone_weights(backbone, backbone_weights, "resnet50")
+    x = backbone(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(0.3, name="head_drop")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probs", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="resnet50_fer")
+
+
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
     "fernet": build_fernet,
     "fernet_wide": build_fernet_wide,
     "fernet_half": build_fernet_half,
     "mobilenetv2": build_mobilenetv2,
+    "resnet50": build_resnet50,
 }
+
+#: The architectures with an ImageNet backbone (``--backbone-weights``).
+TRANSFER = ("mobilenetv2", "resnet50")
 
 
 def build_model(input_shape: tuple[int, int, int], num_classes: int, arch: str = "fernet",
@@ -99,8 +156,9 @@ def build_model(input_shape: tuple[int, int, int], num_classes: int, arch: str =
     """Build an untrained model of the named architecture (see ``ARCHITECTURES``)."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"Unknown architecture {arch!r}; choose from {sorted(ARCHITECTURES)}")
-    if arch == "mobilenetv2":
-        return build_mobilenetv2(input_shape, num_classes, backbone_weights=backbone_weights)
+    if arch in TRANSFER:
+        return ARCHITECTURES[arch](input_shape, num_classes, backbone_weights=backbone_weights)
     if backbone_weights is not None:
-        raise ValueError("--backbone-weights only applies to transfer-learning backbones")
+        raise ValueError("--backbone-weights only applies to the transfer-learning backbones "
+                         f"({', '.join(TRANSFER)})")
     return ARCHITECTURES[arch](input_shape, num_classes)

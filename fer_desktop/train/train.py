@@ -69,9 +69,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--min-votes", type=int, default=1,
                    help="--labels ferplus: vote counts below this are tagger noise (zeroed)")
     p.add_argument("--arch", default="fernet",
-                   help="fernet | fernet_wide | fernet_half | mobilenetv2")
+                   help="fernet | fernet_wide | fernet_half | mobilenetv2 | resnet50")
     p.add_argument("--backbone-weights", type=Path, default=None,
-                   help="local ImageNet weights (.h5, include_top=False) for mobilenetv2")
+                   help="local ImageNet weights (.h5, include_top=False) for mobilenetv2 or "
+                        "resnet50 (never downloaded; without it the backbone starts from "
+                        "scratch)")
     p.add_argument("--init-from", type=Path, default=None,
                    help="start from the weights of a .keras model (e.g. models/model.keras: "
                         "a warm restart that continues a released model with a new schedule)")

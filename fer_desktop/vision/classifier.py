@@ -1,7 +1,8 @@
 """EmotionClassifier: the released CNN behind one batched call per frame.
 
 Backends: ``tflite`` (ai-edge-litert; the app's default, no TensorFlow import) and ``keras``
-(the ``.keras`` file). Labels, input size and flip test-time averaging come from labels.json.
+(the ``.keras`` file). Labels, input size, flip test-time averaging and the calibration
+temperature (``fer-desktop calibrate``) come from labels.json.
 """
 
 from __future__ import annotations
@@ -37,19 +38,35 @@ def _read_labels(path: Path) -> dict:
         raise ModelError(f"{path}: 'labels' must be a non-empty list of class names.")
     if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
         raise ModelError(f"{path}: 'input_size' must be [height, width].")
+    t = meta.get("temperature", 1.0)
+    if isinstance(t, bool) or not isinstance(t, int | float) or not np.isfinite(t) or t <= 0:
+        raise ModelError(f"{path}: 'temperature' must be a positive number, not {t!r}.")
     return meta
+
+
+def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of probabilities: ``softmax(log p / T)`` row by row (Guo et al.
+    2017). T > 1 softens, T < 1 sharpens; the argmax never changes; T = 1 returns ``probs``."""
+    if temperature == 1.0:
+        return probs
+    z = np.log(np.clip(np.asarray(probs, np.float64), 1e-12, None)) / temperature
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
 class EmotionClassifier:
     """Classifies grayscale face crops into the model's expression classes."""
 
     def __init__(self, path: Path, labels: Sequence[str], input_size: tuple[int, int],
-                 backend: str, tta_flip: bool, runner) -> None:
+                 backend: str, tta_flip: bool, runner, temperature: float = 1.0) -> None:
         self.path = path
         self.labels: tuple[str, ...] = tuple(labels)
         self.input_size = input_size
         self.backend = backend
         self.tta_flip = tta_flip
+        #: calibration: the output is ``softmax(log p / temperature)`` (1.0: the raw output)
+        self.temperature = float(temperature)
         self._run = runner
 
     # ---- construction -------------------------------------------------------------------
@@ -60,9 +77,18 @@ class EmotionClassifier:
         return cls.load(Path(models_dir), backend=backend, tta_flip=tta_flip)
 
     @classmethod
-    def load(cls, path: Path | str, backend: str = "auto",
-             tta_flip: bool | None = None) -> EmotionClassifier:
-        """Load from a models/run folder or a model file (``.keras`` or ``.tflite``)."""
+    def load(cls, path: Path | str, backend: str = "auto", tta_flip: bool | None = None,
+             temperature: float | None = None) -> EmotionClassifier:
+        """Load from a models/run folder or a model file (``.keras`` or ``.tflite``).
+
+        Args:
+            path: a folder holding ``model.tflite``/``model.keras`` and ``labels.json``, or one
+                of those model files (its ``labels.json`` beside it).
+            backend: ``auto`` (TFLite where present), ``keras`` or ``tflite``.
+            tta_flip: average each face with its mirror image (default: labels.json's choice).
+            temperature: calibration temperature (default: labels.json's ``temperature``, 1.0
+                where absent); 1.0 gives the model's raw probabilities.
+        """
         path = Path(path)
         if path.is_dir():
             folder = path
@@ -79,6 +105,9 @@ class EmotionClassifier:
         meta = _read_labels(folder / LABELS_NAME)
         size = (int(meta["input_size"][0]), int(meta["input_size"][1]))
         flip = bool(meta.get("tta_flip", False)) if tta_flip is None else bool(tta_flip)
+        temp = float(meta.get("temperature", 1.0)) if temperature is None else float(temperature)
+        if not np.isfinite(temp) or temp <= 0:
+            raise ValueError(f"temperature must be positive, not {temp}")
         if backend == "tflite":
             runner, in_shape, out_n = _tflite_runner(model_file)
         elif backend == "keras":
@@ -91,7 +120,7 @@ class EmotionClassifier:
         if out_n != len(meta["labels"]):
             raise ModelError(f"{model_file} has {out_n} outputs, but labels.json lists "
                              f"{len(meta['labels'])} classes; they belong to different models.")
-        return cls(model_file, meta["labels"], size, backend, flip, runner)
+        return cls(model_file, meta["labels"], size, backend, flip, runner, temp)
 
     # ---- inference ----------------------------------------------------------------------
     def predict_batch(self, gray_faces: Sequence[np.ndarray], batch_size: int = 64) -> np.ndarray:
@@ -107,14 +136,17 @@ class EmotionClassifier:
 
     def predict_prepared(self, x: np.ndarray) -> np.ndarray:
         """(n, k) probabilities for a batch already at the input size, (n, h, w, 1) float32
-        0..255 (a training batch, say), averaged with the mirror image where ``tta_flip``."""
+        0..255 (a training batch, say), averaged with the mirror image where ``tta_flip``,
+        then temperature-scaled as :meth:`predict_batch` is."""
         return _sanitize(self._probabilities(x))
 
     def _probabilities(self, xb: np.ndarray) -> np.ndarray:
         if not self.tta_flip:
-            return self._run(xb)
-        both = self._run(np.concatenate([xb, xb[:, :, ::-1]]))
-        return (both[: len(xb)] + both[len(xb):]) / 2.0
+            p = self._run(xb)
+        else:
+            both = self._run(np.concatenate([xb, xb[:, :, ::-1]]))
+            p = (both[: len(xb)] + both[len(xb):]) / 2.0
+        return apply_temperature(p, self.temperature)
 
 
 def _sanitize(p: np.ndarray) -> np.ndarray:

@@ -60,3 +60,63 @@ def test_card_names_each_teacher_of_an_ensemble(models_dir, tmp_path):
     assert "0.45 x the label + 0.55 x the teacher's probabilities" in card
     assert card.count("--teacher models/model.keras --teacher runs/stage2/model.keras "
                       "--teacher-weight 0.55") == 1
+
+
+def test_card_shows_both_label_sets_calibration_candidates_and_speed(models_dir, data_dir,
+                                                                      tmp_path):
+    """Everything the FER+ sections print comes from the report files of this test's runs."""
+    from fer_desktop.cli import main as cli_main
+    from fer_desktop.train.card_ferplus import TARGETS
+
+    models = tmp_path / "models"
+    shutil.copytree(models_dir, models, ignore=shutil.ignore_patterns(
+        "MODEL_CARD.md", "reports", "calibration.json", "fer2013"))
+    labels = json.loads((models / "labels.json").read_text())
+    labels.pop("temperature", None)
+    (models / "labels.json").write_text(json.dumps(labels))
+    assert cli_main(["calibrate", str(models), "--data", str(data_dir)]) == 0
+    pub = models / "reports" / "PublicTest"
+    assert cli_main(["evaluate", "--model", str(models), "--data", str(data_dir), "--split",
+                     "PublicTest", "--limit", "300", "--out", str(pub)]) == 0
+    # the card only reads files: a PublicTest report stands in for PrivateTest here
+    shutil.copytree(pub, models / "reports" / "PrivateTest")
+    cand = tmp_path / "runs" / "ferplus_try"
+    cand.mkdir(parents=True)
+    (cand / "config.json").write_text(json.dumps({"arch": "fernet_half", "labels": "ferplus"}))
+    assert cli_main(["evaluate", "--model", str(models), "--data", str(data_dir), "--split",
+                     "PublicTest", "--limit", "300", "--temperature", "1", "--out",
+                     str(cand / "eval_PublicTest")]) == 0
+    shutil.copytree(cand / "eval_PublicTest", models / "fer2013" / "reports" / "PublicTest")
+    epoch_times = tmp_path / "epoch_time.jsonl"
+    epoch_times.write_text(json.dumps({
+        "arch": "resnet50", "params": 23602055, "batch_size": 64, "median_step_s": 9.5,
+        "images_per_s": 6.7, "epoch_s": 3904.5, "keras_backend": "torch", "cpu_count": 2}))
+
+    card = write_card(models, models, previous=sorted(models.glob("stage*")),
+                      candidates=[cand], epoch_times=[epoch_times]).read_text()
+    report = json.loads((pub / "report.json").read_text())
+    f = report["ferplus"]
+    assert "| figure | released, PublicTest | released, PrivateTest | fer2013 model, " \
+           "PublicTest |" in card
+    assert f"| **FER+ majority agreement** | {f['agreement'] * 100:.2f}% |" in card
+    assert f"| **FER-2013 accuracy** | {report['accuracy'] * 100:.2f}% |" in card
+    assert f"(unscaled {f['ece_unscaled']:.4f})" in card
+    for key, sense, bound, text in TARGETS:
+        ok = f[key] >= bound if sense == ">=" else f[key] <= bound
+        assert f"- {text} {sense} " in card
+        line = next(x for x in card.splitlines() if x.startswith(f"- {text} {sense} "))
+        assert line.endswith("**met**" if ok else "**NOT met**")
+    cal = json.loads((models / "calibration.json").read_text())
+    assert f"**T = {cal['temperature']:.3f}**" in card
+    assert f"| ECE | {cal['before']['ece']:.4f} | {cal['after']['ece']:.4f} |" in card
+    other = json.loads((cand / "eval_PublicTest" / "report.json").read_text())["ferplus"]
+    assert f"| `ferplus_try` | fernet_half | ferplus | {other['agreement'] * 100:.2f}% |" in card
+    assert "| resnet50 | 23,602,055 | 64 | 9.50 | 6.7 | 3,904 (65 min) |" in card
+    release = json.loads((models / "release.json").read_text())
+    ms = release["tflite_ms_per_face_batch25_flip" if release["tta_flip"] else
+                 "tflite_ms_per_face_batch25"]
+    assert f"**{ms:.2f} ms a face**" in card
+    assert f"--candidate {cand} --epoch-time {epoch_times}" in card
+    assert card.index("## Against people") < card.index("## Reference points")
+    assert (models / "reports" / "tradeoff.png").stat().st_size > 10_000
+    (tmp_path / "card.md").write_text(card)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 
@@ -33,7 +34,20 @@ def test_evaluate_released_model_on_real_public_test(data_dir, tmp_path, capsys)
     for f in ("confusion_matrix.png", "roc.png"):
         assert (out / f).stat().st_size > 10_000
     assert "accuracy" in (out / "report.md").read_text()
-    assert "accuracy" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "accuracy" in printed
+    # beside the FER-2013 figures: the FER+ section (ferplus_votes.csv lies beside the data)
+    fp = report["ferplus"]
+    assert 300 < fp["n"] < fp["n_with_votes"] <= 350
+    assert np.array(fp["confusion_matrix"]).sum() == fp["n"]
+    assert fp["agreement"] > 0.55
+    assert 0 <= fp["neutral_read_negative"] <= 1 and 0 < fp["negative_precision"] <= 1
+    assert sum(b["count"] for b in fp["reliability"]) == fp["n"]
+    assert 0 < fp["ece"] < 0.3 and fp["kl_votes"] > 0
+    assert set(fp["per_class"]) == set(report["labels"])
+    assert (out / "reliability.png").stat().st_size > 10_000
+    assert "FER+ majority of 10 taggers" in (out / "report.md").read_text()
+    assert f"agreement={fp['agreement']:.4f}" in printed
 
 
 def test_evaluate_damaged_model_is_a_clear_error(data_dir, tmp_path, capsys):
@@ -52,3 +66,32 @@ def test_evaluate_missing_data_is_a_clear_error(tmp_path, capsys):
     rc = cli_main(["evaluate", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert rc == 2
     assert "FER-2013 folder not found" in capsys.readouterr().err
+
+
+def test_evaluate_a_model_kept_in_its_own_folder(models_dir, data_dir, tmp_path):
+    """`--model models/fer2013`: the FER-2013-trained model kept beside a newer release."""
+    kept = tmp_path / "models" / "fer2013"
+    kept.mkdir(parents=True)
+    for name in ("model.keras", "model.tflite", "labels.json"):
+        shutil.copy2(models_dir / name, kept / name)
+    out = tmp_path / "eval"
+    rc = cli_main(["evaluate", "--model", str(kept), "--data", str(data_dir), "--split",
+                   "PublicTest", "--limit", "100", "--out", str(out)])
+    assert rc == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"] == str(kept / "model.keras") and report["n"] == 100
+
+
+def test_evaluate_without_votes_has_no_ferplus_section(data_dir, tmp_path):
+    """A FER-2013 folder without ferplus_votes.csv: the FER-2013 figures only."""
+    data = tmp_path / "fer2013"
+    data.mkdir()
+    for part in ("train", "test"):
+        (data / part).symlink_to(data_dir / part)
+    shutil.copy2(data_dir / "manifest.csv", data / "manifest.csv")
+    out = tmp_path / "eval"
+    assert cli_main(["evaluate", "--data", str(data), "--split", "PublicTest", "--limit", "50",
+                     "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert "ferplus" not in report and report["n"] == 50
+    assert not (out / "reliability.png").exists()

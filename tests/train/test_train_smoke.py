@@ -55,3 +55,37 @@ def test_time_budget_needs_two_warmup_epochs(data_dir, tmp_path, capsys):
     rc = main(["--data", str(data_dir), "--out", str(tmp_path / "run"), "--time-budget", "5",
                "--warmup-epochs", "1"])
     assert rc == 2 and "--warmup-epochs 2" in capsys.readouterr().err
+
+
+def test_train_on_ferplus_votes_smoke(data_dir, tmp_path):
+    """`--labels ferplus`: soft targets from the votes, validated on the FER+ majority."""
+    out = tmp_path / "run"
+    assert main(["--data", str(data_dir), "--out", str(out), "--labels", "ferplus",
+                 "--limit", "160", "--steps-per-epoch", "2", "--batch-size", "32",
+                 "--epochs", "1", "--verbose", "0"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["labels"] == "ferplus"
+    assert config["val_labels"] == "FER+ majority (single winner)"
+    assert config["n_train"] == 160 and config["class_weights"] is None
+    with (out / "history.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 1 and 0.0 <= float(rows[0]["val_accuracy"]) <= 1.0
+    report = json.loads((out / "eval_PublicTest/report.json").read_text())
+    assert report["ferplus"]["n"] > 100  # the run's own evaluation has the FER+ section
+
+
+def test_train_resnet50_smoke(data_dir, tmp_path):
+    """`--arch resnet50` from scratch (no --backbone-weights: weights=None, no download)."""
+    out = tmp_path / "run"
+    assert main(["--data", str(data_dir), "--out", str(out), "--arch", "resnet50",
+                 "--limit", "48", "--steps-per-epoch", "2", "--batch-size", "16",
+                 "--epochs", "1", "--verbose", "0"]) == 0
+    assert json.loads((out / "labels.json").read_text())["architecture"] == "resnet50"
+    report = json.loads((out / "eval_PublicTest/report.json").read_text())
+    assert report["n"] == 48 and sum(map(sum, report["confusion_matrix"])) == 48
+
+
+def test_train_with_missing_backbone_weights_is_a_clear_error(data_dir, tmp_path, capsys):
+    rc = main(["--data", str(data_dir), "--out", str(tmp_path / "run"), "--arch", "resnet50",
+               "--backbone-weights", str(tmp_path / "missing.h5"), "--limit", "32"])
+    assert rc == 2 and "Backbone weights file not found" in capsys.readouterr().err
