@@ -70,3 +70,76 @@ def match_tiles(found: Sequence[Tile], truth: GalleryTruth,
 def names_exact(read: Sequence[str], tiles: Sequence[TileTruth]) -> int:
     """How many names were read exactly as shown (case, accents and punctuation included)."""
     return sum(r == t.shown for r, t in zip(read, tiles, strict=True))
+
+
+@dataclass
+class IdentityTally:
+    """Who-is-who over a stream of analysed frames against their truth.
+
+    ``add`` each FrameResult with its GalleryTruth (same pixels); the person behind a face or
+    a camera-off tile is the true tile holding the box's centre.
+    """
+
+    rows: dict[int, dict[int, int]] = None  # type: ignore[assignment]  # student -> person -> n
+    people: set[int] = None  # type: ignore[assignment]
+    waiting: int = 0
+    faces: int = 0
+    false_missing: set[tuple[int, int]] = None  # type: ignore[assignment]  # (student, person)
+    flags: int = 0
+
+    def __post_init__(self) -> None:
+        self.rows, self.people, self.false_missing = {}, set(), set()
+
+    @staticmethod
+    def _person(box: BBox, truth: GalleryTruth) -> TileTruth | None:
+        cx, cy = box.center
+        return next((t for t in truth.tiles
+                     if t.x <= cx < t.x + t.w and t.y <= cy < t.y + t.h), None)
+
+    def add(self, result, truth: GalleryTruth) -> None:
+        self.people |= {t.student for t in truth.tiles}
+        self.waiting += len(result.waiting)
+        self.faces += len(result.faces) + len(result.waiting)
+        for sid, box in [(f.student_id, f.box) for f in result.faces] + [
+                (c.student_id, c.box) for c in result.camera_off]:
+            t = self._person(box, truth)
+            if t is not None:
+                by = self.rows.setdefault(sid, {})
+                by[t.student] = by.get(t.student, 0) + 1
+
+    def who(self, sid: int) -> int | None:
+        """The person a student id stands for (the one most of its rows show)."""
+        by = self.rows.get(sid)
+        return max(by, key=by.get) if by else None
+
+    def check_flags(self, recorder, truth: GalleryTruth) -> None:
+        """Count "face not seen" flags of the recorder while that person's face is in view."""
+        visible = {t.student for t in truth.tiles if t.camera == "on"}
+        for st in recorder.students.values():
+            reason = recorder.attention(st)
+            if reason.startswith("face not seen"):
+                self.flags += 1
+                person = self.who(st.student_id)
+                if person in visible:
+                    self.false_missing.add((st.student_id, person))
+
+    @property
+    def students(self) -> int:
+        return len(self.rows)
+
+    @property
+    def wrong_rows(self) -> int:
+        """Rows under a student id that show someone else than the id's person."""
+        return sum(sum(by.values()) - max(by.values()) for by in self.rows.values())
+
+    @property
+    def total_rows(self) -> int:
+        return sum(sum(by.values()) for by in self.rows.values())
+
+    @property
+    def split(self) -> int:
+        """People seen under more than one student id."""
+        ids: dict[int, set[int]] = {}
+        for sid in self.rows:
+            ids.setdefault(self.who(sid), set()).add(sid)
+        return sum(len(v) > 1 for v in ids.values())

@@ -23,6 +23,7 @@ _TRUNC = re.compile(r"\s*(?:\.{2,}|…)$")
 #: or of the label box's border.
 _EDGE = "|~—–-_=:;,'\"`*#^°!?¦/\\<>«»"
 _OPEN, _CLOSE = "([{", ")]}"
+_HANGUL_GAP = re.compile(r"(?<=[\uac00-\ud7a3]) (?=[\uac00-\ud7a3])")
 
 
 def _balanced(tok: str) -> str:
@@ -43,6 +44,9 @@ def split_truncation(text: str) -> tuple[str, bool]:
     the box's border read as text), Zoom's own "(Host)"-style suffixes.
     """
     s = " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).split())
+    # Tesseract's Hangul model puts a space between syllables ("한 준 서"); Korean names
+    # are written without one
+    s = _HANGUL_GAP.sub("", s)
     s = _ROLE.sub("", s)
     truncated = False
     while True:  # "Sitomp... |": the ellipsis, then marks after it
