@@ -93,13 +93,14 @@ def _text_line(glyphs: list[tuple[int, int, int, int, float]], min_h: int,
                left_limit: float) -> tuple[int, int, int, int] | None:
     """The lowest line of glyphs that starts within ``left_limit`` px of the left: glyphs
     chained from the left while they sit on the line and lie at most about a letter's
-    height apart (a word gap included)."""
+    height apart (a word gap included); then the glyphs that float above the line's
+    baseline (the picture above a label, seen through its box) are dropped."""
     best = None
     used: set[int] = set()
     for k, (x0, y0, x1, y1, stroke) in enumerate(glyphs):
         if k in used or y1 - y0 < min_h or x0 > left_limit:
             continue
-        line, ref, count = [x0, y0, x1, y1], y1 - y0, 1
+        members, line, ref = [k], [x0, y0, x1, y1], y1 - y0
         for j in range(k + 1, len(glyphs)):
             gx0, gy0, gx1, gy1, gs = glyphs[j]
             if gx0 - line[2] > max(4, 1.1 * ref):
@@ -111,14 +112,34 @@ def _text_line(glyphs: list[tuple[int, int, int, int, float]], min_h: int,
                 break  # a thick bright blob: the picture next to the label
             line = [min(line[0], gx0), min(line[1], gy0), max(line[2], gx1), max(line[3], gy1)]
             ref = max(ref, min(gy1 - gy0, 1.6 * ref))
-            count += 1
+            members.append(j)
             used.add(j)
-        if count < 2 or line[2] - line[0] < 1.2 * (line[3] - line[1]):
+        line = _on_baseline([glyphs[m] for m in members])
+        if line is None or line[2] - line[0] < 1.2 * (line[3] - line[1]):
             continue  # a lone blob, not a line of text
         key = (-line[3], line[0])  # lowest, then leftmost
         if best is None or key < best[0]:
             best = (key, line)
     return None if best is None else tuple(best[1])  # type: ignore[return-value]
+
+
+def _on_baseline(members: list[tuple[int, int, int, int, float]]) -> list[int] | None:
+    """The box of the glyphs that stand on the line's baseline (bottoms within a third of a
+    letter of the median bottom, descenders allowed below), or None if fewer than two.
+    One blob wide enough to be a word counts too: a short name in a small JPEG screenshot
+    ("Nora" at 5-px caps) blurs into one."""
+    if len(members) == 1:
+        x0, y0, x1, y1, _ = members[0]
+        return [x0, y0, x1, y1] if x1 - x0 >= 2.0 * (y1 - y0) else None
+    bottoms = np.array([g[3] for g in members])
+    heights = np.array([g[3] - g[1] for g in members])
+    base, size = float(np.median(bottoms)), float(np.median(heights))
+    keep = [g for g in members
+            if base - 0.4 * size <= g[3] <= base + 0.6 * size and g[3] - g[1] <= 2.0 * size]
+    if len(keep) < 2:
+        return None
+    return [min(g[0] for g in keep), min(g[1] for g in keep), max(g[2] for g in keep),
+            max(g[3] for g in keep)]
 
 
 def label_line(tile_bgr: np.ndarray) -> LabelLine | None:

@@ -317,22 +317,43 @@ class NameReader:
         return out
 
     def _ocr_line(self, im: np.ndarray) -> tuple[str, float]:
+        """One line picture -> (text, mean word confidence)."""
+        self.ocr_calls += 1
+        words = self._words(im, 7)
+        return _join_words(words, im), _mean([w[5] for w in words])
+
+    def _words(self, im: np.ndarray, psm: int) -> list[tuple[int, int, int, int, str, float]]:
+        """Tesseract's words of ``im``: (x0, y0, x1, y1, text, confidence)."""
+        out = []
         if self.backend == "pytesseract":
             import pytesseract
 
-            self.ocr_calls += 1
-            d = pytesseract.image_to_data(im, lang=self.lang, config=self._config(7),
+            d = pytesseract.image_to_data(im, lang=self.lang, config=self._config(psm),
                                           output_type=pytesseract.Output.DICT)
-            words = [(w, float(c)) for w, c in zip(d["text"], d["conf"], strict=True)
-                     if str(w).strip()]
-            return " ".join(w for w, _ in words), _mean([c for _, c in words])
+            for i, word in enumerate(d["text"]):
+                if str(word).strip():
+                    x, y, w, h = d["left"][i], d["top"][i], d["width"][i], d["height"][i]
+                    out.append((x, y, x + w, y + h, str(word).strip(), float(d["conf"][i])))
+            return out
         import tesserocr
 
-        self._api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+        self._api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE if psm == 7
+                                 else tesserocr.PSM.SINGLE_BLOCK)
         self._set_image(im)
-        self.ocr_calls += 1
-        text = self._api.GetUTF8Text().strip()
-        return text, float(self._api.MeanTextConf()) if text else 0.0
+        self._api.Recognize()
+        level = tesserocr.RIL.WORD
+        it = self._api.GetIterator()
+        if it is None:
+            return out
+        for r in tesserocr.iterate_level(it, level):
+            try:
+                word = r.GetUTF8Text(level)
+            except RuntimeError:  # an empty result ("No text returned")
+                continue
+            box = r.BoundingBox(level)
+            if word and word.strip() and box:
+                out.append((*box, word.strip(), float(r.Confidence(level))))
+        return out
 
     def _set_image(self, im: np.ndarray) -> None:
         im = np.ascontiguousarray(im)
@@ -347,37 +368,40 @@ class NameReader:
         A line's confidence is the mean of its words'."""
         page, spans = _stack(lines)
         self.ocr_calls += 1
-        found: list[tuple[float, float, str, float]] = []  # (centre y, left x, text, conf)
-        if self.backend == "pytesseract":
-            import pytesseract
-
-            d = pytesseract.image_to_data(page, lang=self.lang, config=self._config(6),
-                                          output_type=pytesseract.Output.DICT)
-            for i, word in enumerate(d["text"]):
-                if str(word).strip():
-                    found.append((d["top"][i] + d["height"][i] / 2, d["left"][i], word,
-                                  float(d["conf"][i])))
-        else:
-            import tesserocr
-
-            self._api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK)
-            self._set_image(page)
-            self._api.Recognize()
-            it = self._api.GetIterator()
-            level = tesserocr.RIL.WORD
-            for r in tesserocr.iterate_level(it, level):
-                word = r.GetUTF8Text(level)
-                box = r.BoundingBox(level)
-                if word and box:
-                    found.append(((box[1] + box[3]) / 2, box[0], word, r.Confidence(level)))
-        slots: list[list[tuple[float, str, float]]] = [[] for _ in lines]
-        for cy, x, word, conf in found:
+        slots: list[list[tuple[int, int, int, int, str, float]]] = [[] for _ in lines]
+        for w in self._words(page, 6):
+            cy = (w[1] + w[3]) / 2
             for k, (a, b) in enumerate(spans):
                 if a <= cy < b:
-                    slots[k].append((x, word.strip(), conf))
+                    slots[k].append(w)
                     break
-        return [(" ".join(w for _, w, _ in sorted(s)), _mean([c for _, _, c in s]))
-                for s in slots]
+        return [(_join_words(s, page), _mean([w[5] for w in s])) for s in slots]
+
+
+def _join_words(words: list[tuple[int, int, int, int, str, float]], im: np.ndarray) -> str:
+    """The words of one line in reading order, joined by a space, or by "_" where the picture
+    shows an underscore between them: Tesseract reads "17207846_Sam" as two words, the
+    underscore as their gap. The gap holds an underscore when ink runs along most of it in
+    the line's bottom band and not above."""
+    words = sorted(words)
+    if not words:
+        return ""
+    ink = im < 128
+    heights = sorted(w[3] - w[1] for w in words)
+    size = heights[len(heights) // 2]
+    base = sorted(w[3] for w in words)[len(words) // 2]
+    out = words[0][4]
+    for a, b in zip(words, words[1:], strict=False):
+        x0, x1 = a[2], b[0]
+        sep = " "
+        if x1 - x0 >= 2:
+            low = ink[max(0, base - round(0.25 * size)):base + round(0.3 * size) + 1, x0:x1]
+            high = ink[max(0, base - round(0.9 * size)):max(0, base - round(0.35 * size)), x0:x1]
+            if low.size and low.any(axis=0).mean() >= 0.6 and (
+                    not high.size or high.any(axis=0).mean() <= 0.2):
+                sep = "_"
+        out += sep + b[4]
+    return out
 
 
 def _mean(values: list[float]) -> float:
