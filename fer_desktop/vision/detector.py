@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,11 +22,15 @@ class DetectorError(Exception):
     """The detector cannot start (missing or damaged model file); the message says which."""
 
 
+Region = tuple[int, int, int, int]  # x, y, w, h in image pixels
+
+
 class FaceDetector(Protocol):
     name: str
 
-    def detect(self, image: np.ndarray) -> list[BBox]:
-        """Faces in a BGR, BGRA or grayscale uint8 image."""
+    def detect(self, image: np.ndarray, regions: Sequence[Region] | None = None) -> list[BBox]:
+        """Faces in a BGR, BGRA or grayscale uint8 image; ``regions`` (gallery tiles) tell a
+        detector that can use them where faces are and how large they can be."""
         ...
 
 
@@ -54,7 +59,8 @@ class HaarFaceDetector:
             raise DetectorError(f"Cannot load the Haar cascade {path}; reinstall "
                                 "opencv-python-headless 4.x (OpenCV 5 dropped the cascades).")
 
-    def detect(self, image: np.ndarray) -> list[BBox]:
+    def detect(self, image: np.ndarray, regions: Sequence[Region] | None = None) -> list[BBox]:
+        """Faces of the whole frame (``regions`` are not used: the cascade scans all sizes)."""
         if image.size == 0 or min(image.shape[:2]) < 8:
             return []
         gray = to_gray(image)
@@ -146,7 +152,13 @@ class BlazeFaceParams:
     #: shorter side is that side: the whole frame, or a square strip of it)
     windows: tuple[int, ...] = (240, 480, 960)
     overlap: float = 0.35
-    score: float = 0.65
+    #: least score of a face in windows fitted to gallery tiles; chosen on the realistic
+    #: generated galleries (bench/gallery.py: recall 0.962 / precision 0.997 at 0.4, 0.958 /
+    #: 0.998 at 0.5, 0.948 / 0.999 at 0.6, with the identity layer's per-tile checks)
+    score: float = 0.5
+    #: least score in the whole-frame windows (no gallery: a webcam, a room), where no tile
+    #: check follows (real gallery screenshots: 0.944 / 0.994 at 0.65)
+    frame_score: float = 0.65
     nms_iou: float = 0.3
     min_size: int = 24
 
@@ -196,6 +208,31 @@ class BlazeFaceDetector:
             start += n * m
         return np.concatenate(parts, axis=1)
 
+    def _region_windows(self, regions: Sequence[Region], h: int,
+                        w: int) -> list[tuple[int, int, int]]:
+        """Square windows as high as each region (a gallery tile: its face is 25-70% of its
+        height, so it fills a good share of BlazeFace's input whatever the gallery's scale),
+        slid along it with the usual overlap."""
+        out: list[tuple[int, int, int]] = []
+        for rx, ry, rw, rh in regions:
+            x0, y0 = max(0, rx), max(0, ry)
+            x1, y1 = min(w, rx + rw), min(h, ry + rh)
+            s = min(x1 - x0, y1 - y0)
+            if s < 16:
+                continue
+            step = max(1, int(s * (1 - self.params.overlap)))
+            if x1 - x0 >= y1 - y0:
+                xs = list(range(x0, x1 - s + 1, step))
+                if xs[-1] + s < x1:
+                    xs.append(x1 - s)
+                out += [(x, y0, s) for x in xs]
+            else:
+                ys = list(range(y0, y1 - s + 1, step))
+                if ys[-1] + s < y1:
+                    ys.append(y1 - s)
+                out += [(x0, y, s) for y in ys]
+        return out
+
     def _windows(self, h: int, w: int) -> list[tuple[int, int, int]]:
         """(x, y, side) of every window of every pass (duplicates of a small frame merged)."""
         out: list[tuple[int, int, int]] = []
@@ -211,7 +248,8 @@ class BlazeFaceDetector:
         return out
 
     def _detect_windows(self, rgb: np.ndarray, wins: list[tuple[int, int, int]],
-                        all_boxes: list[np.ndarray], all_scores: list[np.ndarray]) -> None:
+                        all_boxes: list[np.ndarray], all_scores: list[np.ndarray],
+                        threshold: float) -> None:
         """Run the model on ``wins`` as one batch; append boxes (frame pixels) and scores."""
         n = self.size
         batch = np.empty((len(wins), n, n, 3), np.float32)
@@ -230,7 +268,7 @@ class BlazeFaceDetector:
         logits = self._unbatch(self._it.get_tensor(self._cls["index"]), len(wins))[..., 0]
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -80, 80)))
         for k, (x, y, s) in enumerate(wins):
-            sel = np.nonzero(scores[k] >= self.params.score)[0]
+            sel = np.nonzero(scores[k] >= threshold)[0]
             if not sel.size:
                 continue
             r = reg[k, sel]
@@ -243,7 +281,9 @@ class BlazeFaceDetector:
             all_boxes.append(b)
             all_scores.append(scores[k, sel])
 
-    def detect(self, image: np.ndarray) -> list[BBox]:
+    def detect(self, image: np.ndarray, regions: Sequence[Region] | None = None) -> list[BBox]:
+        """Faces of the frame; with ``regions`` (gallery tiles), windows fitted to each tile
+        instead of the whole frame's fixed window sizes."""
         if image.size == 0 or min(image.shape[:2]) < 16:
             return []
         if image.ndim == 3 and image.shape[2] == 1:
@@ -255,12 +295,15 @@ class BlazeFaceDetector:
         else:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         h, w = rgb.shape[:2]
-        wins = self._windows(h, w)
+        wins = self._region_windows(regions, h, w) if regions else []
+        threshold = self.params.score if wins else self.params.frame_score
+        wins = wins or self._windows(h, w)
         all_boxes, all_scores = [], []
         # at most MAX_BATCH windows per model call: a 1080p frame is one call, an 8K or
         # 10000x10000 frame many, so memory stays bounded (one call of 4,100 windows took 9 GB)
         for start in range(0, len(wins), MAX_BATCH):
-            self._detect_windows(rgb, wins[start:start + MAX_BATCH], all_boxes, all_scores)
+            self._detect_windows(rgb, wins[start:start + MAX_BATCH], all_boxes, all_scores,
+                                 threshold)
         if not all_boxes:
             return []
         boxes, sc = np.concatenate(all_boxes), np.concatenate(all_scores)

@@ -95,21 +95,26 @@ class AnalysisEngine:
             td = time.perf_counter()
             # the colour frame: BlazeFace is a colour model (recall on real galleries 0.944 in
             # colour, 0.905 on grey copies); Haar makes its own grey copy
-            boxes = self.detector.detect(image)
+            regions = None
+            if self.gallery is not None:
+                colour = image.ndim == 3 and image.shape[2] in (3, 4)
+                image_bgr = image[..., :3] if colour else cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+                read = self.gallery.needs_read(now, changed or force_detect)
+                # the gallery's tiles first: the detector fits its windows to them
+                tiles = self.gallery.locate(image_bgr) if read else self.gallery.tiles
+                regions = [t.as_tuple() for t in tiles] or None
+            boxes = self.detector.detect(image, regions)
             detect_ms = (time.perf_counter() - td) * 1000
             self._boxes = boxes
             self._ids = self.tracker.update(boxes, now)
             self._names = [""] * len(boxes)
             if self.gallery is not None:
-                colour = image.ndim == 3 and image.shape[2] in (3, 4)
-                image_bgr = image[..., :3] if colour else cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-                found = self.gallery.update(
-                    image_bgr, gray, boxes, self._ids, self.tracker, now,
-                    read=self.gallery.needs_read(now, changed or force_detect))
+                found = self.gallery.update(image_bgr, gray, boxes, self._ids, self.tracker,
+                                            now, read=read)
                 self._camera_off, ocr_ms = found.camera_off, found.ocr_ms
-                waiting = set(found.waiting)
+                waiting, dropped = set(found.waiting), set(found.dropped)
                 self._waiting = tuple(boxes[k] for k in sorted(waiting))
-                keep = [k for k in range(len(boxes)) if k not in waiting]
+                keep = [k for k in range(len(boxes)) if k not in waiting | dropped]
                 self._boxes = [boxes[k] for k in keep]
                 self._ids = [found.ids[k] for k in keep]
                 self._names = [found.names[k] for k in keep]

@@ -45,6 +45,12 @@ __all__ = ["GalleryIdentities", "IdentityUpdate", "make_gallery", "tile_appearan
 MATCH_SIM, MATCH_MARGIN = 0.80, 0.10
 #: Below this, a tile cannot be that student (the gallery grid's guess is overruled).
 CONTRADICT_SIM = 0.45
+#: A second face in one tile counts only above this detector score (two people at one camera).
+SECOND_FACE_SCORE = 0.85
+#: In a tile that looks like a camera that is off (flat middle), a face counts only above this
+#: score: BlazeFace fires on the big centred name at 0.5-0.65, a small face on a plain wall
+#: scores higher (bench/gallery.py).
+OFF_TILE_FACE_SCORE = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,7 @@ class IdentityUpdate:
     camera_off: tuple[CameraOff, ...]
     ocr_ms: float = 0.0
     waiting: tuple[int, ...] = ()
+    dropped: tuple[int, ...] = ()  # boxes that are no participant's face (see _real_faces)
 
 
 @dataclass
@@ -140,6 +147,7 @@ class GalleryIdentities:
         self._strips: list[np.ndarray] = []
         self.ocr_ms = 0.0  # time of the last read (tiles + labels)
         self.waiting_tiles = 0  # tiles of the last read whose student is not known yet
+        self._located: tuple[np.ndarray, list[Tile]] | None = None
 
     def reset(self) -> None:
         self.tiles, self.tile_names, self.tile_ids, self._strips = [], [], [], []
@@ -200,18 +208,52 @@ class GalleryIdentities:
             read: find the tiles and read the names (else keep those of the last read).
         """
         t0 = time.perf_counter()
+        tiles = self.locate(image_bgr) if read else self.tiles
+        keep = self._real_faces(gray, boxes, tiles) if tiles else list(range(len(boxes)))
+        sub = [boxes[k] for k in keep]
+        sub_ids = [track_ids[k] for k in keep]
         if read:
-            tiles = find_tiles(image_bgr)
-            self._settle_tiles(image_bgr, gray, tiles, boxes, tracker, now)
+            self._settle_tiles(image_bgr, gray, tiles, sub, tracker, now)
             self._last_read = now
-        members = faces_by_tile(boxes, self.tiles) if self.tiles else []
+        self._located = None
         if not self.tiles:
-            update = IdentityUpdate(list(track_ids), [""] * len(boxes), ())
+            update = IdentityUpdate(list(sub_ids), [""] * len(sub), ())
         else:
-            update = self._faces(gray, boxes, list(track_ids), members, tracker, now)
+            members = faces_by_tile(sub, self.tiles)
+            update = self._faces(gray, sub, list(sub_ids), members, tracker, now)
+        ids, names = [0] * len(boxes), [""] * len(boxes)
+        for j, k in enumerate(keep):
+            ids[k], names[k] = update.ids[j], update.names[j]
+        dropped = tuple(sorted(set(range(len(boxes))) - set(keep)))
         self.ocr_ms = (time.perf_counter() - t0) * 1000
-        return IdentityUpdate(update.ids, update.names, update.camera_off, self.ocr_ms,
-                              update.waiting)
+        return IdentityUpdate(ids, names, update.camera_off, self.ocr_ms,
+                              tuple(keep[j] for j in update.waiting), dropped)
+
+    def locate(self, image_bgr: np.ndarray) -> list[Tile]:
+        """The tiles of this frame (found once a frame: the engine asks before detecting, so
+        that the detector can fit its windows to them, and :meth:`update` reuses them)."""
+        if self._located is None or self._located[0] is not image_bgr:
+            self._located = (image_bgr, find_tiles(image_bgr))
+        return self._located[1]
+
+    def _real_faces(self, gray: np.ndarray, boxes: Sequence[BBox],
+                    tiles: Sequence[Tile]) -> list[int]:
+        """Indices of the boxes that can be a participant's face: inside a tile, not a weak
+        detection in a camera-off picture (a detector fires on its big centred name), the most
+        likely face of its tile, and a second one only when it is sure (two people in one
+        camera) and apart from the first."""
+        members = faces_by_tile(boxes, tiles)
+        keep: list[int] = []
+        for t, faces in zip(tiles, members, strict=True):
+            if faces and self._looks_camera_off(gray, t):  # or a small face on a plain wall
+                faces = [f for f in faces if boxes[f].score >= OFF_TILE_FACE_SCORE]
+            if not faces:
+                continue
+            faces = sorted(faces, key=lambda f: -boxes[f].score)
+            keep.append(faces[0])
+            keep += [f for f in faces[1:] if boxes[f].score >= SECOND_FACE_SCORE
+                     and boxes[f].iou(boxes[faces[0]]) < 0.05]
+        return sorted(keep)
 
     def _read_names(self, image_bgr: np.ndarray, tiles: list[Tile]) -> list[str]:
         if self.reader is None or not tiles:

@@ -146,7 +146,7 @@ class BoxesDetector:
     def __init__(self, boxes: list[BBox]) -> None:
         self.boxes = boxes
 
-    def detect(self, image: np.ndarray) -> list[BBox]:
+    def detect(self, image: np.ndarray, regions=None) -> list[BBox]:
         return list(self.boxes)
 
 

@@ -135,9 +135,9 @@ class _MissOne:
     def __init__(self, tile) -> None:
         self.inner, self.tile = BlazeFaceDetector(), tile
 
-    def detect(self, gray):
+    def detect(self, image, regions=None):
         t = self.tile
-        return [b for b in self.inner.detect(gray)
+        return [b for b in self.inner.detect(image, regions)
                 if not (t.x <= b.center[0] <= t.x + t.w and t.y <= b.center[1] <= t.y + t.h)]
 
 
