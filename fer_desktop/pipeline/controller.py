@@ -54,6 +54,10 @@ class PipelineController(QObject):
         if self._worker is not None:
             self._worker.set_paused(paused)
 
+    def release_engine(self) -> None:
+        """Forget the last run's engine (a new session builds its own), freeing its memory."""
+        self.last_engine = None
+
     def stop(self, wait_ms: int = 5000) -> bool:
         """Ask the loop to stop and wait for the thread; True when it has ended."""
         if self._thread is None or self._worker is None:
@@ -79,6 +83,10 @@ class PipelineController(QObject):
         self._thread = self._worker = None
         if worker is not None:
             self.last_engine = worker.engine
+            # The worker lives on the ended thread, whose event loop no longer runs, so its
+            # deleteLater() is never served: drop what it holds (the engine: the model, the
+            # detector and Tesseract, ~140 MB) or every Start/Stop would keep one more.
+            worker.release()
             worker.deleteLater()
         thread.deleteLater()
         if self.state not in (PipelineState.FAULTED, PipelineState.STOPPED):

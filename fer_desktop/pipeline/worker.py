@@ -63,6 +63,11 @@ class PipelineWorker(QObject):
         self._stop.set()
         self._pause.clear()
 
+    def release(self) -> None:
+        """Drop the engine and the factories (after the run; the controller calls it)."""
+        self.engine = None
+        self._source_factory = self._engine_factory = None
+
     def set_paused(self, paused: bool) -> None:
         """Thread-safe: pause or resume (the source stays open).
 

@@ -118,7 +118,10 @@ def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frame
     window.open_session(path)
     assert len(window.recorder.students) == n_live
     assert window.table.rowCount() == n_live and window.recorder.n_bins >= 1
-    assert "Reviewing session" in window.video.message
+    # the summary replaces the picture: date, duration, students, the class mood
+    assert window.picture.currentWidget() is window.review
+    text = window.review.toPlainText()
+    assert path.stem in text and f"{n_live} students" in text and "Class mood" in text
 
 
 def test_aggregate_only_stores_no_per_student_rows(window, qtbot, gallery_frames, tmp_path,
