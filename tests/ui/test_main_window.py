@@ -520,3 +520,29 @@ def test_pseudonymised_export_from_the_window(window, qtbot, data_dir, tmp_path,
         for word in name.split():
             assert word not in text
     assert sorted(p.name for p in out.parent.iterdir()) == ["class.csv", "class_summary.csv"]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        return next(int(ln.split()[1]) for ln in fh if ln.startswith("VmRSS")) / 1024
+
+
+def test_memory_returns_after_each_stop(window, qtbot, gallery_frames):
+    """Five classes in a row, each with its own engine (model, detector, Tesseract: about
+    140 MB): after Stop no engine is left, and memory stays at the level of the first."""
+    import gc
+
+    from fer_desktop.vision.engine import AnalysisEngine
+
+    frames = gallery_frames
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: frames[i % len(frames)], fps=15.0, realtime=True)
+    after = []
+    for _ in range(5):
+        window.start()
+        qtbot.waitUntil(lambda: len(window.recorder.students) >= 5, timeout=30000)
+        window.stop()
+        gc.collect()
+        assert not [o for o in gc.get_objects() if isinstance(o, AnalysisEngine)]
+        after.append(_rss_mb())
+    assert after[-1] - after[0] < 60, after  # one engine kept per session would be ~+450 MB
