@@ -8,11 +8,13 @@ cd "$(dirname "$0")"
 # Qt's xcb plugin needs libxcb-icccm4 and libxcb-keysyms1 beyond a stock image (measured);
 # Xvfb runs the screen-capture tests; fonts for readable labels; Tesseract (with the Latin
 # script model, for accented names) reads the participants' name labels; xrandr
-# (x11-xserver-utils) lets the tests change the Xvfb screen size mid-capture.
+# (x11-xserver-utils) lets the tests change the Xvfb screen size mid-capture;
+# chromium-headless-shell renders the class report in the tests (a real browser).
 APT_PACKAGES=(xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
-  tesseract-ocr tesseract-ocr-script-latn x11-xserver-utils)
+  tesseract-ocr tesseract-ocr-script-latn x11-xserver-utils
+  chromium-headless-shell)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

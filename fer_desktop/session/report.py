@@ -312,8 +312,8 @@ def render_report(info: SessionInfo, frames: Sequence[FrameAggregate],
            f"</title><style>{_CSS}</style></head><body>",
            f"<h1>{esc(title)}</h1>",
            f"<p class='meta'>{time.strftime('%d %b %Y, %H:%M', start)} · "
-           f"{_dur(info.duration_s)} · {len(summaries)} students · source {esc(info.source)}"
-           f" · session {esc(info.session_id)}</p>",
+           f"{_dur(max(info.duration_s, end_s))} · {len(summaries)} students · source "
+           f"{esc(info.source)} · session {esc(info.session_id)}</p>",
            "<p class='note'>Observed facial expressions, estimated by a model that is often "
            "wrong (error rates at the end). They are not what anyone feels: read trends, "
            "never judge a student by them.</p>",
@@ -372,7 +372,8 @@ def render_report(info: SessionInfo, frames: Sequence[FrameAggregate],
     out.append("<h2>The model and how often it is wrong</h2>")
     files = ", ".join(model.get("files", [])) or "not found"
     out.append(f"<p class='note'>Model files: {esc(files)}. "
-               + " ".join(esc(x) + "." for x in model.get("card_lines", [])) + "</p>")
+               + " ".join(esc(x.rstrip(".")) + "." for x in model.get("card_lines", []))
+               + "</p>")
     for sp in model.get("splits", []):
         out.append(f"<p>{esc(sp['split'])} ({sp['n']} faces): right {sp['accuracy']:.1%} of "
                    "the time. How often a face showing each expression is read as another:"
