@@ -551,6 +551,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.live.snapshot_problem, 10000)
             self.live.snapshot_problem = ""
         self.video.set_result(result)
+        if self.act_pause.isChecked():  # a frame still in flight when Pause was pressed
+            return
         s = result.stats
         self.lbl_fps.setText(f"{s.fps:.1f} fps")
         self.lbl_faces.setText(f"{len(result.faces)} faces")
@@ -563,6 +565,8 @@ class MainWindow(QMainWindow):
         self.act_stop.setEnabled(running)
         self.act_report.setEnabled(not running and self.last_session_path is not None)
         self.lbl_state.setText(state.value)
+        if state in (PipelineState.PAUSED, PipelineState.STOPPED, PipelineState.FAULTED):
+            self._clear_status()
 
     def _on_pipeline_ended(self) -> None:
         """The video ended or the analysis stopped on an error: the session is complete."""
