@@ -96,6 +96,10 @@ class MainWindow(QMainWindow):
         return self.live.last_session_path
 
     @property
+    def snapshot_dir(self) -> Path | None:
+        return self.live.snapshot_dir
+
+    @property
     def sessions_dir(self) -> Path | None:
         return self.live.sessions_dir
 
