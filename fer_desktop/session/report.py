@@ -37,13 +37,13 @@ from fer_desktop.session.export import (
 )
 from fer_desktop.session.recorder import NEGATIVE, AttentionRules
 from fer_desktop.session.store import SUFFIX, SessionStore, StoreError, default_sessions_dir
+from fer_desktop.vision.overlay import COLORS
 
 DESCRIPTION = "write the one-page HTML report of a saved session (opens in any browser)"
 #: Colours of the three mood groups (the window's class-mood line uses the same).
-MOOD_COLORS = {"positive": "#3cbe3c", "neutral": "#9a9a9a", "negative": "#dc3c3c"}
-EXPRESSION_COLORS = {"angry": "#d03a2f", "disgust": "#7a8b2a", "fear": "#8e44ad",
-                     "happy": "#f1c40f", "sad": "#2e6fd0", "surprise": "#e67e22",
-                     "neutral": "#9a9a9a"}
+MOOD_COLORS = {"positive": "#3cbe3c", "neutral": "#aaaaaa", "negative": "#dc3c3c"}
+#: The expression colours of the window (boxes, student rows), as CSS.
+EXPRESSION_COLORS = {e: "#" + bytes(COLORS[e][::-1]).hex() for e in EMOTIONS}
 
 
 class ReportError(Exception):

@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.timelines)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([520, 380])
+        self.splitter.setSizes([470, 450])
         self.setCentralWidget(self.splitter)
         self._build_actions()
 

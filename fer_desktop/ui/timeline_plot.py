@@ -89,11 +89,11 @@ class TimelinePanel(QWidget):
         lay.setSpacing(2)
         # -- class mood
         self.mood_widget = pg.GraphicsLayoutWidget()
-        self.mood_widget.setMinimumHeight(150)
+        self.mood_widget.setMinimumHeight(170)
         self.mood = self.mood_widget.addPlot(
             row=0, col=0, axisItems={"bottom": ClassTimeAxis("bottom"), "top": ClockAxis("top")})
         self.mood.showAxis("top")
-        self.mood.setYRange(0, 1)
+        self.mood.setYRange(0, 1, padding=0.08)
         self.mood.getAxis("left").setTicks([[(0, "0"), (0.5, "50%"), (1, "100%")]])
         self.mood.showGrid(x=True, y=True, alpha=0.2)
         self.mood.setMouseEnabled(x=True, y=False)
