@@ -219,7 +219,7 @@ def _minute(t: float) -> str:
 def _svg_mood(series: MoodSeries, wall0: float, width: int = 900, height: int = 240) -> str:
     if series.start_s.size == 0:
         return "<p>No frame was analysed.</p>"
-    left, right, top, bottom = 44, 12, 10, 40
+    left, right, top, bottom = 44, 30, 10, 40
     span = max(series.bin_s, float(series.start_s[-1] + series.bin_s))
     w, h = width - left - right, height - top - bottom
 
@@ -360,12 +360,21 @@ def render_report(info: SessionInfo, frames: Sequence[FrameAggregate],
                    f"expressions for {rules.negative_s:.0f} s in a row, or when the face is "
                    f"not seen for {rules.missing_s:.0f} s (the thresholds of the session).</p>")
         if flags:
-            out.append("<table id='flags'><tr><th class='l'>student</th><th class='l'>reason"
-                       "</th><th>from</th><th>class time</th><th>for</th></tr>")
+            # one row per student and reason, most time first: a list a teacher reads
+            grouped: dict[tuple[int, str], list[Flag]] = {}
             for f in flags:
-                out.append(f"<tr><td class='l'>{esc(f.name or f'Student {f.student_id}')}</td>"
-                           f"<td class='l'>{esc(f.reason)}</td><td>{_clock(wall0, f.start_s)}"
-                           f"</td><td>{_minute(f.start_s)}</td><td>{_dur(f.seconds)}</td></tr>")
+                grouped.setdefault((f.student_id, f.reason), []).append(f)
+            order = sorted(grouped.items(), key=lambda kv: -sum(f.seconds for f in kv[1]))
+            out.append("<table id='flags'><tr><th class='l'>student</th><th class='l'>reason"
+                       "</th><th>times</th><th>in all</th><th>longest</th><th>first at</th>"
+                       "<th>class time</th></tr>")
+            for (sid, reason), fs in order:
+                name = fs[0].name or f"Student {sid}"
+                longest = max(fs, key=lambda f: f.seconds)
+                out.append(f"<tr><td class='l'>{esc(name)}</td><td class='l'>{esc(reason)}</td>"
+                           f"<td>{len(fs)}</td><td>{_dur(sum(f.seconds for f in fs))}</td>"
+                           f"<td>{_dur(longest.seconds)}</td><td>{_clock(wall0, fs[0].start_s)}"
+                           f"</td><td>{_minute(fs[0].start_s)}</td></tr>")
             out.append("</table>")
         else:
             out.append("<p>No student was flagged.</p>")
