@@ -314,7 +314,7 @@ def test_fifty_students_every_name_a_row_and_a_cursor(window, qtbot):
     rec = window.recorder
     rng = np.random.default_rng(0)
     for k in range(600):  # 20 minutes at one analysed frame per 2 s
-        happy = k >= 300 and 1  # from minute 10, every student looks happy
+        happy = k >= 300  # from minute 10, every student looks happy
         faces = [(sid, f"Student name {sid:02d}",
                   np.eye(7)[EMOTIONS.index("happy")] if happy else rng.dirichlet(np.ones(7)))
                  for sid in range(1, 51)]

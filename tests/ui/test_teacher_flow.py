@@ -40,7 +40,7 @@ def run_class(window, qtbot, frames, n: int = 24) -> None:
                     timeout=60000)
 
 
-def test_sessions_list_names_a_class_and_opens_it(window, qtbot, frames):
+def test_sessions_list_names_a_class_and_opens_it(window, qtbot, frames, monkeypatch):
     from fer_desktop.session.store import list_sessions
     from fer_desktop.ui.sessions_dialog import COLUMNS, SessionsDialog
 
@@ -63,12 +63,8 @@ def test_sessions_list_names_a_class_and_opens_it(window, qtbot, frames):
         self.choose(0)
         return QDialog.DialogCode.Accepted
 
-    qtbot.addWidget(window)
-    sessions_dialog.SessionsDialog.exec = exec_choose_first
-    try:
-        window.act_sessions.trigger()
-    finally:
-        del sessions_dialog.SessionsDialog.exec
+    monkeypatch.setattr(sessions_dialog.SessionsDialog, "exec", exec_choose_first)
+    window.act_sessions.trigger()
     assert window.last_session_path == newest
     assert window.picture.currentWidget() is window.review
     assert "Biology 2B" in window.review.toPlainText()
