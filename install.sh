@@ -9,12 +9,15 @@ cd "$(dirname "$0")"
 # Xvfb runs the screen-capture tests; fonts for readable labels; Tesseract (with the Latin
 # script model, for accented names) reads the participants' name labels; xrandr
 # (x11-xserver-utils) lets the tests change the Xvfb screen size mid-capture; Lato (Zoom's
-# label font) and Nanum (Hangul) draw the synthetic Zoom galleries' names.
+# label font) and Nanum (Hangul) draw the synthetic Zoom galleries' names; the Hangul,
+# Cyrillic and simplified Han script models read names in those scripts;
+# chromium-headless-shell renders the class report in the tests (a real browser).
 APT_PACKAGES=(xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
   tesseract-ocr tesseract-ocr-script-latn x11-xserver-utils
-  fonts-lato fonts-nanum)
+  tesseract-ocr-script-hang tesseract-ocr-script-cyrl tesseract-ocr-script-hans
+  fonts-lato fonts-nanum chromium-headless-shell)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

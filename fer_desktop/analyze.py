@@ -92,6 +92,7 @@ def _imwrite(path: Path, img) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fer_desktop.capture import SourceError
+    from fer_desktop.pipeline.factories import build_engine
     from fer_desktop.session.export import (
         ExportError,
         observations_from_result,
@@ -99,9 +100,7 @@ def run(args: argparse.Namespace) -> int:
         write_summary_csv,
     )
     from fer_desktop.vision.classifier import EmotionClassifier, ModelError
-    from fer_desktop.vision.detector import DetectorError, make_detector
-    from fer_desktop.vision.engine import AnalysisEngine
-    from fer_desktop.vision.identity import make_gallery
+    from fer_desktop.vision.detector import DetectorError
 
     if args.every < 1:
         print("error: --every must be 1 or more", file=sys.stderr)
@@ -119,12 +118,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         classifier = EmotionClassifier.from_dir(args.models or default_models_dir())
-        gallery, warning = make_gallery(not args.no_names)
+        engine = build_engine(Path(), args.detector, not args.no_names, classifier)
         if kind == "images":
-            gallery.confirm = 1  # each picture is read once
-        if warning:
+            engine.gallery.confirm = 1  # each picture is read once
+        for warning in engine.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        engine = AnalysisEngine(make_detector(args.detector), classifier, gallery=gallery)
     except (ModelError, DetectorError) as exc:
         source.close()
         print(f"error: {exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from fer_desktop import analyze as an
     from fer_desktop.session import cli as session_cli
+    from fer_desktop.session import report as session_report
     from fer_desktop.train import calibrate as cb
     from fer_desktop.train import card as ca
     from fer_desktop.train import evaluate as ev
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("analyze", "analyse a video, an image or a folder of images into a session CSV",
          an.build_parser, an.run),
         ("export", session_cli.DESCRIPTION, session_cli.build_parser, session_cli.run),
+        ("report", session_report.DESCRIPTION, session_report.build_parser, session_report.run),
         ("train", "train the emotion CNN on FER-2013", tr.build_parser, tr.run_checked),
         ("evaluate", "evaluate a model on a FER-2013 split (metrics, plots, report)",
          ev.build_parser, ev.run_checked),

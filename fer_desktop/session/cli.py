@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
-from fer_desktop.session.aggregate import write_frames_csv
-from fer_desktop.session.export import (
-    DEFAULT_MAX_GAP_S,
-    ExportError,
-    Observation,
-    pseudonym_map,
-    write_long_csv,
-    write_summary_csv,
-)
+from fer_desktop.session.export import DEFAULT_MAX_GAP_S, ExportError
+from fer_desktop.session.files import export_session
 from fer_desktop.session.store import SUFFIX, SessionStore, StoreError, default_sessions_dir
 
 DESCRIPTION = "export a saved session to CSV (long rows, per-student summary, class per frame)"
@@ -60,14 +50,6 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _rows(store: SessionStore, names: dict[str, str] | None) -> Iterator[Observation]:
-    """The session's observations, with student names replaced through ``names`` if given."""
-    rows = store.iter_observations()
-    if names is None:
-        return rows
-    return (replace(o, student_name=names[o.student_name]) for o in rows)
-
-
 def run(args: argparse.Namespace) -> int:
     """Export; 0 on success, 2 with a one-line message on stderr otherwise."""
     if args.csv is None and args.summary is None and args.frames is None:
@@ -86,17 +68,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"fer-desktop export: warning: session {store.session_id} was not "
                       "finished (still recording, or the app stopped); exporting what was "
                       "saved", file=sys.stderr)
-            written = []
-            names = None
-            if args.pseudonymize:  # one key for both files: they share the pseudonyms
-                names = pseudonym_map({"", *store.students().values()}, secrets.token_bytes(32))
-            if args.csv is not None:
-                written.append(write_long_csv(args.csv, _rows(store, names)))
-            if args.summary is not None:
-                written.append(write_summary_csv(args.summary, _rows(store, names),
-                                                 args.max_gap))
-            if args.frames is not None:
-                written.append(write_frames_csv(args.frames, store.frames()))
+            written = export_session(
+                store, csv=args.csv, summary=args.summary, frames=args.frames,
+                pseudonymize=args.pseudonymize, max_gap_s=args.max_gap).paths
     except (StoreError, ExportError) as exc:
         return _fail(str(exc))
     for path in written:

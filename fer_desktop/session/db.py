@@ -106,6 +106,14 @@ class SessionInfo:
     recovered: bool = False
     last_wall_time: float | None = None  # wall time of the last saved frame
     error: str = ""  # why the file is unreadable
+    title: str = ""  # the name the teacher gave the class ("" when none)
+    students: int = 0  # students recorded (0 in an aggregate-only session)
+
+    @property
+    def duration_s(self) -> float:
+        """From start to end (to the last saved frame while unfinished); 0 when unknown."""
+        end = self.ended_at or self.last_wall_time
+        return max(0.0, end - self.started_at) if end else 0.0
 
 
 def connect(path: Path, *, new: bool = False) -> sqlite3.Connection:
@@ -208,8 +216,11 @@ def read_info(conn: sqlite3.Connection, path: Path) -> SessionInfo:
     if row is None:
         return SessionInfo(path, error="the file holds no session")
     last = conn.execute("SELECT wall_time FROM frames ORDER BY rowid DESC LIMIT 1").fetchone()
+    title = conn.execute("SELECT value FROM meta WHERE key = 'title'").fetchone()
+    students = conn.execute("SELECT COUNT(*) FROM students").fetchone()[0]
     return SessionInfo(path, row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6]),
-                       None if last is None else last[0])
+                       None if last is None else last[0], title=title[0] if title else "",
+                       students=int(students))
 
 
 def list_sessions(folder: str | os.PathLike[str]) -> list[SessionInfo]:

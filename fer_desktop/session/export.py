@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from statistics import median
 
 import numpy as np
 
@@ -191,30 +190,43 @@ def observations_from_result(
     ] + off
 
 
+def frame_interval(times: Iterable[float], max_gap_s: float = DEFAULT_MAX_GAP_S) -> float:
+    """The session's frame interval: the median gap between consecutive distinct frame times
+    (of frames with at least one row), capped at ``max_gap_s``; 0 for one frame or none."""
+    t = np.unique(np.asarray(list(times) if not isinstance(times, np.ndarray) else times,
+                             dtype=np.float64))
+    return float(min(np.median(np.diff(t)), max_gap_s)) if t.size > 1 else 0.0
+
+
+def seen_seconds(times: Sequence[float] | np.ndarray, interval: float,
+                 max_gap_s: float = DEFAULT_MAX_GAP_S) -> float:
+    """Seconds a student was seen, from the times of their rows (the one definition, used by
+    the summary CSV, the report and the window's list).
+
+    Each row counts the time until the student's next row, capped at ``max_gap_s`` (a longer
+    gap means the student was away or hidden); the last row, and so a single one, counts one
+    ``interval`` (:func:`frame_interval`). No rows: 0.
+    """
+    t = np.sort(np.asarray(times, dtype=np.float64))
+    if t.size == 0:
+        return 0.0
+    return float(np.minimum(np.diff(t), max_gap_s).sum() + interval)
+
+
 def summarize(
     observations: Iterable[Observation], max_gap_s: float = DEFAULT_MAX_GAP_S
 ) -> list[StudentSummary]:
     """Per-student time seen and expression shares.
 
-    ``seconds_seen``: each observation counts the time until that student's next observation,
-    capped at ``max_gap_s`` (a longer gap means the student was away or hidden); the last
-    observation, and so a single one, counts one frame interval (the median gap between
-    consecutive frame times of the whole session, capped likewise; 0 for a one-frame session).
-    Shares count observations by smoothed expression and sum to 1; ``most_frequent`` takes the
-    first class in EMOTIONS order on a tie; the name is the last non-empty one seen.
-    ``seconds_camera_off`` counts camera-off rows the same way as ``seconds_seen`` counts
-    faces; a student seen only with the camera off has shares of 0 and no ``most_frequent``.
+    ``seconds_seen``: :func:`seen_seconds` of the student's face rows, with the session's
+    :func:`frame_interval`. Shares count observations by smoothed expression and sum to 1;
+    ``most_frequent`` takes the first class in EMOTIONS order on a tie; the name is the last
+    non-empty one seen. ``seconds_camera_off`` counts camera-off rows the same way as
+    ``seconds_seen`` counts faces; a student seen only with the camera off has shares of 0 and
+    no ``most_frequent``.
     """
     rows = list(observations)
-    times = sorted({o.time_s for o in rows})
-    steps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    frame_interval = min(median(steps), max_gap_s) if steps else 0.0
-
-    def seconds(obs: list[Observation]) -> float:
-        if not obs:
-            return 0.0
-        gaps = [min(b.time_s - a.time_s, max_gap_s) for a, b in zip(obs, obs[1:], strict=False)]
-        return sum(gaps) + frame_interval
+    interval = frame_interval([o.time_s for o in rows], max_gap_s)
 
     by_student: dict[int, list[Observation]] = {}
     for obs in rows:
@@ -229,11 +241,12 @@ def summarize(
             StudentSummary(
                 student_id=student_id,
                 student_name=names[-1] if names else "",
-                seconds_seen=seconds(seen),
+                seconds_seen=seen_seconds([o.time_s for o in seen], interval, max_gap_s),
                 shares=tuple(float(c) / max(1, len(seen)) for c in counts),
                 most_frequent=EMOTIONS[int(np.argmax(counts))] if seen else "",
                 observations=len(seen),
-                seconds_camera_off=seconds([o for o in rows_of if not o.camera_on]),
+                seconds_camera_off=seen_seconds([o.time_s for o in rows_of if not o.camera_on],
+                                                interval, max_gap_s),
             )
         )
     return summaries

@@ -9,9 +9,12 @@ import numpy as np
 
 from fer_desktop.datatypes import FrameResult
 from fer_desktop.labels import EMOTIONS
+from fer_desktop.session.aggregate import VALENCE
+from fer_desktop.session.export import DEFAULT_MAX_GAP_S, frame_interval, seen_seconds
 
-NEGATIVE = frozenset({"angry", "disgust", "fear", "sad"})
-POSITIVE = frozenset({"happy", "surprise"})
+# The valence groups are defined once, in aggregate.VALENCE (class-mood line, CSV, report).
+NEGATIVE = frozenset(VALENCE["negative"])
+POSITIVE = frozenset(VALENCE["positive"])
 MOOD_OF = np.array([2 if e in POSITIVE else 0 if e in NEGATIVE else 1 for e in EMOTIONS])
 #: Timeline value of a bin in which the student was present with the camera off (-1: absent,
 #: 0..6: the expression).
@@ -24,20 +27,43 @@ class AttentionRules:
     missing_s: float = 60.0  # face not seen for this long -> flag
 
 
+class Times:
+    """A growing float64 array (times of a student's rows), amortised O(1) appends."""
+
+    __slots__ = ("_a", "n")
+
+    def __init__(self) -> None:
+        self._a = np.empty(64, np.float64)
+        self.n = 0
+
+    def append(self, t: float) -> None:
+        if self.n == self._a.size:
+            self._a = np.resize(self._a, 2 * self._a.size)
+        self._a[self.n] = t
+        self.n += 1
+
+    def extend(self, other: Times) -> None:
+        for t in other.values():
+            self.append(float(t))
+
+    def values(self) -> np.ndarray:
+        return self._a[: self.n]
+
+
 @dataclass
 class StudentState:
     student_id: int
     name: str = ""
     first_seen: float = 0.0
     last_seen: float = 0.0
-    seconds: float = 0.0
     counts: np.ndarray = field(default_factory=lambda: np.zeros(len(EMOTIONS)))
     expression: int = 6
     confidence: float = 0.0
     negative_since: float | None = None
     camera_off: bool = False  # last seen as a gallery tile without a face
-    seconds_camera_off: float = 0.0
     last_present: float = 0.0  # last frame with the face or the camera-off tile
+    face_times: Times = field(default_factory=Times)  # times of the frames with the face
+    off_times: Times = field(default_factory=Times)  # times with the camera-off tile
 
     @property
     def label(self) -> str:
@@ -66,7 +92,8 @@ class SessionRecorder:
         self.timeline = np.full((0, max_bins), -1, np.int8)
         self.row_of: dict[int, int] = {}
         self.n_bins = 0
-        self._last_t: float | None = None
+        self.max_gap_s = DEFAULT_MAX_GAP_S
+        self.frame_times = Times()  # times of the frames with at least one row
 
     def bin_of(self, t: float) -> int:
         return min(self.max_bins - 1, int(t // self.bin_s))
@@ -97,21 +124,32 @@ class SessionRecorder:
                         for o in frame if o.camera_on],
                        [(o.student_id, o.student_name) for o in frame if not o.camera_on])
 
+    def add_aggregate(self, agg) -> None:
+        """Replay one frame of an aggregate-only session (class mood; no students)."""
+        if self.t0 is None:
+            self.t0, self.wall0 = agg.time_s, agg.wall_time
+        t = agg.time_s - self.t0
+        self.now = t
+        b = self.bin_of(t)
+        self.n_bins = max(self.n_bins, b + 1)
+        for k, n in enumerate(agg.counts):
+            self.mood[b, MOOD_OF[k]] += n
+
     def add_faces(self, timestamp: float, wall_time: float, faces, camera_off=()) -> None:
         """One analysed frame: ``faces`` is a list of (student_id, name, smoothed probs),
         ``camera_off`` of (student_id, name) for participants present without a face."""
         if self.t0 is None:
             self.t0, self.wall0 = timestamp, wall_time - 0.0
         t = timestamp - self.t0
-        dt = 0.0 if self._last_t is None else min(2.0, max(0.0, t - self._last_t))
-        self._last_t = t
         self.now = t
+        if faces or camera_off:
+            self.frame_times.append(t)
         b = self.bin_of(t)
         self.n_bins = max(self.n_bins, b + 1)
         for student_id, name in camera_off:
             st = self._student(student_id, name, t)
             st.camera_off = True
-            st.seconds_camera_off += dt
+            st.off_times.append(t)
             st.last_present = t
             if name and not st.name:
                 st.name = name
@@ -125,7 +163,7 @@ class SessionRecorder:
             k = int(np.argmax(smoothed))
             st.last_seen, st.expression = t, k
             st.confidence = float(smoothed[k])
-            st.seconds += dt
+            st.face_times.append(t)
             st.counts[k] += 1
             if name and not st.name:
                 st.name = name
@@ -159,8 +197,8 @@ class SessionRecorder:
             self.students[keep] = b
             self.row_of[keep] = self.row_of.pop(other)
             return
-        a.seconds += b.seconds
-        a.seconds_camera_off += b.seconds_camera_off
+        a.face_times.extend(b.face_times)
+        a.off_times.extend(b.off_times)
         a.counts = a.counts + b.counts
         a.first_seen = min(a.first_seen, b.first_seen)
         a.last_present = max(a.last_present, b.last_present)
@@ -173,6 +211,20 @@ class SessionRecorder:
         self.timeline[ra, empty] = self.timeline[rb, empty]
         self.timeline = np.delete(self.timeline, rb, axis=0)
         self.row_of = {sid: r - (r > rb) for sid, r in self.row_of.items()}
+
+    def frame_interval(self) -> float:
+        """The session's frame interval (export.frame_interval of the frames so far)."""
+        return frame_interval(self.frame_times.values(), self.max_gap_s)
+
+    def seconds_seen(self, st: StudentState, interval: float | None = None) -> float:
+        """Seconds the student's face was seen: the summary CSV's ``seconds_seen``."""
+        iv = self.frame_interval() if interval is None else interval
+        return seen_seconds(st.face_times.values(), iv, self.max_gap_s)
+
+    def seconds_camera_off(self, st: StudentState, interval: float | None = None) -> float:
+        """Seconds present with the camera off: the summary CSV's ``seconds_camera_off``."""
+        iv = self.frame_interval() if interval is None else interval
+        return seen_seconds(st.off_times.values(), iv, self.max_gap_s)
 
     def rename(self, student_id: int, name: str) -> None:
         if student_id in self.students:

@@ -320,6 +320,17 @@ class SessionStore:
         self._renames[int(student_id)] = (clean, time.time())
         self.flush()
 
+    def set_title(self, title: str) -> None:
+        """The name the teacher gives the class (shown in File > Sessions); "" removes it."""
+        clean = " ".join(title.split())[:200]
+        self.flush()
+        if clean:
+            self._write(lambda db: db.execute(
+                "INSERT INTO meta VALUES ('title', ?) ON CONFLICT DO UPDATE SET "
+                "value = excluded.value", (clean,)))
+        else:
+            self._write(lambda db: db.execute("DELETE FROM meta WHERE key = 'title'"))
+
     def merge_students(self, keep: int, other: int) -> None:
         """Rows of student ``other`` become ``keep``'s (one person seen as two) and commit.
 

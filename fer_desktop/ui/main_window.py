@@ -1,8 +1,12 @@
-"""The live class monitor window: layout and wiring only (widgets live in their modules)."""
+"""The live class monitor window: layout, actions and slots only.
+
+The session itself (recorder, file, names, merges, snapshots, review, export) is a Qt-free
+:class:`~fer_desktop.session.live.LiveSession`; sources and engines come from
+:mod:`fer_desktop.pipeline.factories`. The window shows what they say.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -14,31 +18,30 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QToolBar,
 )
 
 from fer_desktop.datatypes import FrameResult
 from fer_desktop.paths import default_models_dir
+from fer_desktop.pipeline import factories
 from fer_desktop.pipeline.controller import PipelineController
 from fer_desktop.pipeline.worker import PipelineState
-from fer_desktop.session.recorder import AttentionRules, SessionRecorder
+from fer_desktop.session.live import LiveSession
+from fer_desktop.session.store import StoreError
 from fer_desktop.settings import AppSettings, save_settings
+from fer_desktop.ui.review_panel import ReviewPanel
+from fer_desktop.ui.session_files import SessionFilesMixin, documents_dir
 from fer_desktop.ui.student_table import StudentTable
 from fer_desktop.ui.timeline_plot import TimelinePanel
 from fer_desktop.ui.video_view import VideoView
 
-
-def _renamed(obs, name: str):
-    return replace(obs, student_name=name)
-
-
-#: Seconds between two kept snapshots when the teacher turned snapshots on for a session.
-SNAPSHOT_INTERVAL_S = 60.0
-
 SOURCE_LABELS = {"screen": "Screen region", "webcam": "Webcam", "video": "Video file"}
+#: Appended to a webcam that cannot start: where another camera is chosen.
+CAMERA_HINT = "Choose another camera in File > Settings > Webcam index, then press Start."
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SessionFilesMixin, QMainWindow):
     def __init__(self, settings: AppSettings, qsettings: QSettings | None = None,
                  models_dir: Path | None = None, settings_path: Path | None = None) -> None:
         super().__init__()
@@ -48,18 +51,11 @@ class MainWindow(QMainWindow):
         self.settings_path = settings_path
         self.setWindowTitle("fer_desktop — class monitor")
         self.controller = PipelineController(self)
-        self.recorder = self._new_recorder()
-        self.names: dict[int, str] = {}
-        self.aliases: dict[int, int] = {}  # merged student id -> the id it was merged into
+        self.live = LiveSession(settings)
         self.model_problem = ""  # why the model cannot be used ("" when it can)
         self._store_failing = False
         self.source_problem = ""  # the source's message while it is lost
         self._switching = False  # switch_source() stops the worker to start another
-        self.snapshot_dir: Path | None = None  # set for a session the teacher keeps pictures of
-        self._last_snapshot = -1e9
-        self.store = None  # SessionStore of the running session
-        self.last_session_path: Path | None = None
-        self.sessions_dir = None  # default_sessions_dir() unless set (tests)
         self.source_factory_override = None  # tests inject a source here
         self.engine_factory_override = None
         self._build_ui()
@@ -76,16 +72,48 @@ class MainWindow(QMainWindow):
         self._on_state_changed(PipelineState.STOPPED)
         self.apply_settings(settings)
 
+    # ---- the live session's state, as the window shows it --------------------------------
+    @property
+    def recorder(self):
+        return self.live.recorder
+
+    @property
+    def names(self) -> dict[int, str]:
+        return self.live.names
+
+    @property
+    def store(self):
+        return self.live.store
+
+    @property
+    def last_session_path(self) -> Path | None:
+        return self.live.last_session_path
+
+    @property
+    def snapshot_dir(self) -> Path | None:
+        return self.live.snapshot_dir
+
+    @property
+    def sessions_dir(self) -> Path | None:
+        return self.live.sessions_dir
+
+    @sessions_dir.setter
+    def sessions_dir(self, folder: Path | None) -> None:
+        self.live.sessions_dir = folder
+
     # ---- layout -------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.video = VideoView()
+        self.review = ReviewPanel()
+        self.picture = QStackedWidget()
+        self.picture.addWidget(self.video)
+        self.picture.addWidget(self.review)
         self.table = StudentTable()
         self.table.renamed.connect(self._on_renamed)
-        self.table.itemSelectionChanged.connect(
-            lambda: self.timelines.refresh(self.recorder, self.names, self.table.selected_ids()))
+        self.table.itemSelectionChanged.connect(self._refresh_timelines)
         self.timelines = TimelinePanel()
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.video)
+        top.addWidget(self.picture)
         top.addWidget(self.table)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
@@ -95,49 +123,9 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.timelines)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([560, 340])
+        self.splitter.setSizes([470, 450])
         self.setCentralWidget(self.splitter)
-
-        self.act_start = QAction("&Start", self, shortcut=QKeySequence("Ctrl+R"),
-                                 triggered=self.start)
-        self.act_pause = QAction("&Pause", self, shortcut=QKeySequence("Ctrl+P"),
-                                 checkable=True, toggled=self.controller.set_paused)
-        self.act_stop = QAction("S&top", self, shortcut=QKeySequence("Ctrl+T"),
-                                triggered=self.stop)
-        self.act_region = QAction("Select &region…", self, shortcut=QKeySequence("Ctrl+G"),
-                                  triggered=self.select_region)
-        self.act_video = QAction("Open &video…", self, shortcut=QKeySequence.StandardKey.Open,
-                                 triggered=self.open_video)
-        self.act_quit = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit,
-                                triggered=self.close)
-        self.act_about = QAction("&Responsible use…", self, triggered=self.show_notice)
-        self.act_export = QAction("&Export CSV…", self, shortcut=QKeySequence("Ctrl+E"),
-                                  triggered=lambda: self.export_csv())
-        file_menu = self.menuBar().addMenu("&File")
-        self.act_open_session = QAction("Open &session…", self,
-                                        shortcut=QKeySequence("Ctrl+Shift+O"),
-                                        triggered=lambda: self.open_session())
-        self.act_export_pseudo = QAction("Export CSV with &pseudonyms…", self,
-                                         triggered=lambda: self.export_csv(pseudonyms=True))
-        file_menu.addActions([self.act_video, self.act_open_session, self.act_export,
-                              self.act_export_pseudo])
-        self.act_settings = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"),
-                                    triggered=self.edit_settings)
-        file_menu.addAction(self.act_settings)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_quit)
-        session_menu = self.menuBar().addMenu("&Session")
-        session_menu.addActions([self.act_start, self.act_pause, self.act_stop, self.act_region])
-        self.act_merge = QAction("&Merge selected students", self,
-                                 shortcut=QKeySequence("Ctrl+M"),
-                                 triggered=self.merge_selected)
-        self.act_merge.setToolTip("One person seen as two (e.g. after leaving and rejoining): "
-                                  "keep the first selected and add the others to it")
-        students_menu = self.menuBar().addMenu("St&udents")
-        students_menu.addAction(self.act_merge)
-        self.table.addAction(self.act_merge)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.menuBar().addMenu("&Help").addAction(self.act_about)
+        self._build_actions()
 
         tb = QToolBar("Main")
         tb.setObjectName("main_toolbar")
@@ -149,7 +137,8 @@ class MainWindow(QMainWindow):
         self.source_box.currentIndexChanged.connect(self._on_source_changed)
         tb.addWidget(QLabel(" Source: "))
         tb.addWidget(self.source_box)
-        tb.addActions([self.act_region, self.act_start, self.act_pause, self.act_stop])
+        tb.addActions([self.act_region, self.act_start, self.act_pause, self.act_stop,
+                       self.act_report])
         self.addToolBar(tb)
 
         self.lbl_state = QLabel()
@@ -163,49 +152,59 @@ class MainWindow(QMainWindow):
             self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.lbl_model)
 
-    def _new_recorder(self) -> SessionRecorder:
-        return SessionRecorder(AttentionRules(self.settings.negative_s, self.settings.missing_s))
+    def _build_actions(self) -> None:
+        def act(text, slot, shortcut=None, **kw) -> QAction:
+            a = QAction(text, self, triggered=slot, **kw)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            return a
+
+        self.act_start = act("&Start", self.start, "Ctrl+R")
+        self.act_pause = QAction("&Pause", self, shortcut=QKeySequence("Ctrl+P"),
+                                 checkable=True, toggled=self._on_pause_toggled)
+        self.act_stop = act("S&top", self.stop, "Ctrl+T")
+        self.act_region = act("Select &region…", self.select_region, "Ctrl+G")
+        self.act_video = act("Open &video…", self.open_video, QKeySequence.StandardKey.Open)
+        self.act_quit = act("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_about = act("&Responsible use…", self.show_notice)
+        self.act_guide = act("&User guide", self.show_guide, QKeySequence.StandardKey.HelpContents)
+        self.act_export = act("&Export CSV…", lambda: self.export_csv(), "Ctrl+E")
+        self.act_sessions = act("&Sessions…", lambda: self.show_sessions(), "Ctrl+Shift+S")
+        self.act_open_session = act("Open session &file…", lambda: self.open_session(),
+                                    "Ctrl+Shift+O")
+        self.act_export_pseudo = act("Export CSV with &pseudonyms…",
+                                     lambda: self.export_csv(pseudonyms=True))
+        self.act_report = act("&Report…", lambda: self.write_report(), "Ctrl+Shift+R")
+        self.act_report.setToolTip("A one-page report of the last class (HTML, opens in the "
+                                   "browser)")
+        self.act_settings = act("Se&ttings…", self.edit_settings, "Ctrl+,")
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.act_sessions, self.act_video, self.act_open_session,
+                              self.act_export, self.act_export_pseudo, self.act_report,
+                              self.act_settings])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        session_menu = self.menuBar().addMenu("&Session")
+        session_menu.addActions([self.act_start, self.act_pause, self.act_stop, self.act_region])
+        self.act_merge = act("&Merge selected students", self.merge_selected, "Ctrl+M")
+        self.act_merge.setToolTip("One person seen as two (e.g. after leaving and rejoining): "
+                                  "keep the first selected and add the others to it")
+        self.menuBar().addMenu("St&udents").addAction(self.act_merge)
+        self.table.addAction(self.act_merge)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addActions([self.act_guide, self.act_about])
 
     # ---- actions ------------------------------------------------------------------------
     def _source_factory(self):
         if self.source_factory_override is not None:
             return self.source_factory_override
-        s = self.settings
-        if s.source == "screen":
-            from fer_desktop.capture import ScreenRegionSource
-
-            region = tuple(s.region)
-            return lambda: ScreenRegionSource(region)
-        if s.source == "webcam":
-            from fer_desktop.capture import WebcamSource
-
-            index = s.webcam_index
-            return lambda: WebcamSource(index)
-        from fer_desktop.capture import VideoFileSource
-
-        path = s.video_path
-        return lambda: VideoFileSource(path, realtime=True)
+        return factories.source_factory(self.settings)
 
     def _engine_factory(self):
         if self.engine_factory_override is not None:
             return self.engine_factory_override
-        models, detector = self.models_dir, self.settings.detector
-        # Tiles and names belong to galleries (screen, recorded class), not to a webcam.
-        names = self.settings.read_names and self.settings.source != "webcam"
-
-        def make():
-            from fer_desktop.vision.classifier import EmotionClassifier
-            from fer_desktop.vision.detector import make_detector
-            from fer_desktop.vision.engine import AnalysisEngine
-            from fer_desktop.vision.identity import make_gallery
-
-            gallery, warning = make_gallery(names)
-            engine = AnalysisEngine(make_detector(detector), EmotionClassifier.from_dir(models),
-                                    gallery=gallery)
-            engine.warnings += [warning] if warning else []
-            return engine
-
-        return make
+        return factories.engine_factory(self.settings, self.models_dir)
 
     def start(self) -> None:
         if self.controller.running:
@@ -217,22 +216,27 @@ class MainWindow(QMainWindow):
             if self.settings.source == "video" and not self.settings.video_path:
                 self.open_video()
                 return
-        if self.store is not None:  # the last session could not be saved when it stopped
-            self._close_store()
-            if self.store is not None:
-                QMessageBox.warning(
-                    self, "The last session is not saved yet",
-                    f"{self.store.pending} rows of the last session could not be saved to "
-                    f"{self.store.path}. Free disk space or export the session (File > Export "
-                    "CSV) before starting a new one.")
-                return
-        self.recorder = self._new_recorder()
-        self.names.clear()
-        self.aliases.clear()
+        pictures = self.settings.store_images
+        try:
+            self.live.begin(factories.source_label(self.settings))
+        except StoreError as exc:
+            self.lbl_saved.setText("⚠ NOT SAVED" if self.store is not None else "")
+            unsaved = self.store is not None
+            QMessageBox.warning(
+                self, "The last session is not saved yet" if unsaved else
+                "Cannot start a session",
+                str(exc) if unsaved else
+                f"{exc}\n\nThe session was not started, so nothing is lost. Free disk space, "
+                "or point FER_DESKTOP_DATA at a writable folder, then press Start again.")
+            return
+        if pictures:
+            self._save_settings()  # pictures are kept for this session only
         self.table.reset()
         self.timelines.clear()
-        if not self._open_store():
-            return  # nothing recorded yet, so nothing is lost: the message says what to do
+        self.picture.setCurrentWidget(self.video)
+        self.video.clear("Starting…")
+        self.setWindowTitle("fer_desktop — class monitor")
+        self.controller.release_engine()
         self.controller.start(self._source_factory(), self._engine_factory(),
                               self.settings.max_fps)
 
@@ -298,168 +302,21 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         self.act_pause.setChecked(False)
         self.controller.stop()
+        self.controller.release_engine()  # its memory goes back (a new Start builds one)
         self._refresh_panels()
         self._close_store()
+        self._clear_status()
+
+    def _clear_status(self) -> None:
+        for label in (self.lbl_fps, self.lbl_faces, self.lbl_dropped):
+            label.setText("")
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.controller.set_paused(paused)
+        if paused:
+            self._clear_status()
 
     # ---- session file -------------------------------------------------------------------
-    def _open_store(self) -> bool:
-        from dataclasses import asdict
-
-        from fer_desktop.session.store import SessionStore, StoreError, default_sessions_dir
-
-        folder = self.sessions_dir or default_sessions_dir()
-        source = {"screen": "screen", "webcam": f"webcam:{self.settings.webcam_index}",
-                  "video": Path(self.settings.video_path).name}.get(self.settings.source, "?")
-        try:
-            self.store = SessionStore.create(folder, source, asdict(self.settings),
-                                             aggregate_only=self.settings.aggregate_only)
-        except StoreError as exc:
-            self.store = None
-            self.lbl_saved.setText("⚠ NOT SAVED")
-            QMessageBox.warning(
-                self, "Cannot start a session",
-                f"{exc}\n\nThe session was not started, so nothing is lost. Free disk space, "
-                "or point FER_DESKTOP_DATA at a writable folder, then press Start again.")
-            return False
-        self.snapshot_dir = None
-        if self.settings.store_images:
-            # for this session only: the next one stores no pictures unless turned on again
-            base = self.store.path if self.store is not None else Path(folder) / "session"
-            self.snapshot_dir = base.with_name(base.stem + "_snapshots")
-            self._last_snapshot = -1e9
-            self.settings.store_images = False
-            self._save_settings()
-        return True
-
-    def _flush_store(self, force: bool = False) -> None:
-        from fer_desktop.session.store import StoreError
-
-        if self.store is None:
-            return
-        try:
-            if force:
-                self.store.flush()
-            elif not self.store.maybe_flush():
-                return
-            self._store_saved()
-        except StoreError as exc:
-            self._show_store_problem(f"{exc} — {self.store.pending} observations are kept in "
-                                     "memory and saved when possible; you can also export.")
-
-    def _close_store(self) -> None:
-        from fer_desktop.session.store import StoreError
-
-        if self.store is None:
-            return
-        try:
-            self.last_session_path = self.store.path
-            self.store.flush()
-            self.store.finish()
-            self.store.close()
-            self.store = None
-            self._store_saved()
-        except StoreError as exc:
-            self._show_store_problem(str(exc))
-
-    def _maybe_snapshot(self, result: FrameResult) -> None:
-        """Once a minute, the annotated picture (only when the teacher turned it on)."""
-        import os
-
-        import cv2
-
-        from fer_desktop.vision.overlay import draw_result
-
-        t = result.frame.timestamp
-        if t - self._last_snapshot < SNAPSHOT_INTERVAL_S:
-            return
-        self._last_snapshot = t
-        folder = self.snapshot_dir
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            ok, png = cv2.imencode(".png", draw_result(result.frame.image, result))
-            name = folder / f"frame_{result.frame.index:07d}.png"
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(png.tobytes())
-        except OSError as exc:
-            self.statusBar().showMessage(f"Cannot keep a snapshot in {folder} ({exc}).", 10000)
-
-    def _show_store_problem(self, message: str) -> None:
-        """Say at once that saving fails (a dialog the first time, then the status bar)."""
-        first = not self._store_failing
-        self._store_failing = True
-        self.lbl_saved.setText("⚠ NOT SAVED")
-        self.lbl_saved.setStyleSheet("color: #c0392b; font-weight: bold")
-        self.statusBar().showMessage(message, 20000)
-        if first:
-            QMessageBox.warning(self, "The session cannot be saved", message)
-
-    def _store_saved(self) -> None:
-        if self._store_failing:
-            self._store_failing = False
-            self.statusBar().showMessage("The session is being saved again; nothing was lost.",
-                                         10000)
-        self.lbl_saved.setText("saved")
-        self.lbl_saved.setStyleSheet("")
-
-    def export_csv(self, pseudonyms: bool = False) -> None:
-        """Write the session's long and summary CSVs and the timelines PNG.
-
-        ``pseudonyms``: names become stable pseudonyms (a new key per export) and the PNG,
-        whose rows carry the names, is not written.
-        """
-        from fer_desktop.session.export import (
-            ExportError,
-            pseudonymize,
-            write_long_csv,
-            write_summary_csv,
-        )
-        from fer_desktop.session.store import SessionStore, StoreError
-
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export session as CSV", str(Path(self.qsettings.value("last_dir", "")) /
-                                               "session.csv"), "CSV (*.csv)")
-        if not path:
-            return
-        try:
-            self._flush_store(force=True)
-            store = self.store
-            target = store.path if store is not None else self.last_session_path
-            if target is None:
-                raise ExportError("There is no session to export yet: press Start first.")
-            with SessionStore.open(target) as saved:
-                if saved.aggregate_only:  # no student rows exist: the class mood per frame
-                    from fer_desktop.session.aggregate import write_frames_csv
-
-                    frames = saved.frames()
-                    write_frames_csv(path, frames)
-                    self.statusBar().showMessage(
-                        f"Exported the class mood of {len(frames)} frames to {path} "
-                        "(aggregate-only session: no per-student data)", 10000)
-                    return
-                if store is not None and store.pending:  # saving fails: export it all
-                    obs = store.saved_and_pending_observations()
-                else:
-                    obs = saved.observations()
-            for sid, name in self.names.items():
-                obs = [o if o.student_id != sid else _renamed(o, name) for o in obs]
-            if pseudonyms:
-                obs = pseudonymize(obs)
-            write_long_csv(path, obs)
-            write_summary_csv(Path(path).with_name(Path(path).stem + "_summary.csv"), obs)
-            if pseudonyms:
-                self.statusBar().showMessage(
-                    f"Exported {len(obs)} rows with pseudonyms to {path}", 10000)
-                return
-            self._refresh_panels()
-            png = Path(path).with_name(Path(path).stem + "_timelines.png")
-            if not self.timelines.grab().save(str(png)):
-                raise ExportError(f"Could not write the plot {png}")
-        except (ExportError, StoreError) as exc:
-            QMessageBox.warning(self, "Export failed", str(exc))
-            return
-        self.statusBar().showMessage(f"Exported {len(obs)} rows to {path}", 10000)
-
     def select_region(self, start_after: bool = False) -> None:
         from fer_desktop.ui.region_selector import RegionSelector
 
@@ -483,8 +340,8 @@ class MainWindow(QMainWindow):
 
     def open_video(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open a recorded class", self.qsettings.value("last_dir", ""),
-            "Videos (*.mp4 *.avi *.mkv *.webm *.mov);;All files (*)")
+            self, "Open a recorded class", self.qsettings.value("last_dir", "") or
+            str(documents_dir()), "Videos (*.mp4 *.avi *.mkv *.webm *.mov);;All files (*)")
         if not path:
             return
         self.qsettings.setValue("last_dir", str(Path(path).parent))
@@ -494,37 +351,6 @@ class MainWindow(QMainWindow):
         self.source_box.blockSignals(False)
         self._save_settings()
         self.switch_source()
-
-    def open_session(self, path: str | Path | None = None) -> None:
-        """Review a saved session in this window (timelines, student list)."""
-        from fer_desktop.session.store import SessionStore, StoreError, default_sessions_dir
-
-        if self.controller.running:
-            QMessageBox.information(self, "fer_desktop", "Stop the running session first.")
-            return
-        if path is None:
-            folder = str(self.sessions_dir or default_sessions_dir())
-            path, _ = QFileDialog.getOpenFileName(self, "Open a saved session", folder,
-                                                  "Sessions (*.sqlite);;All files (*)")
-            if not path:
-                return
-        try:
-            with SessionStore.open(path) as saved:
-                obs = saved.observations()
-                info = saved.info()
-        except StoreError as exc:
-            QMessageBox.warning(self, "Cannot open the session", str(exc))
-            return
-        self.recorder = self._new_recorder()
-        self.names.clear()
-        self.aliases.clear()
-        self.table.reset()
-        self.timelines.clear()
-        self.recorder.add_observations(obs)
-        self.last_session_path = Path(path)
-        self.video.clear(f"Reviewing session {info.session_id} ({len(obs)} observations)")
-        self._refresh_panels()
-        self.setWindowTitle(f"fer_desktop — session {info.session_id}")
 
     def edit_settings(self) -> None:
         from fer_desktop.ui.settings_dialog import SettingsDialog
@@ -537,54 +363,35 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: AppSettings) -> None:
         """New thresholds apply at once; detector, rate and privacy mode at the next Start."""
         self.settings = settings
-        self.recorder.rules = AttentionRules(settings.negative_s, settings.missing_s)
+        self.live.set_rules(settings)
         self.table.setVisible(not settings.aggregate_only)
         self.video.show_faces = not settings.aggregate_only
         self.timelines.set_aggregate_only(settings.aggregate_only)
         self._save_settings()
         self._refresh_panels()
 
-    def offer_recovery(self) -> None:
-        """At start-up: sessions left 'recording' by a crash are offered for recovery."""
-        from fer_desktop.session.store import StoreError, default_sessions_dir, recover
-        from fer_desktop.session.store import unfinished_sessions as unfinished
-
-        try:
-            pending = unfinished(self.sessions_dir or default_sessions_dir())
-        except (StoreError, OSError):
-            return
-        for info in pending:
-            answer = QMessageBox.question(
-                self, "Recover a session",
-                f"The session {info.session_id} ({info.source}) was not closed properly, "
-                "probably because the app or the computer stopped. Recover it (keep what was "
-                "saved and open it)?")
-            if answer == QMessageBox.StandardButton.Yes:
-                try:
-                    recover(info.path)
-                except StoreError as exc:
-                    QMessageBox.warning(self, "Recovery failed", str(exc))
-                    continue
-                self.open_session(info.path)
-
     def show_notice(self) -> None:
         from fer_desktop.ui.notice import NoticeDialog
 
         NoticeDialog(self).exec()
 
+    def show_guide(self) -> None:
+        from fer_desktop.ui.guide import GuideDialog
+
+        self._guide = GuideDialog(self)
+        self._guide.show()
+
     # ---- slots --------------------------------------------------------------------------
     def _on_result_ready(self, result: FrameResult) -> None:
-        if not self.controller.running:  # a queued result that arrived after Stop
+        if not self.controller.running or self.store is None:  # queued after Stop
             return
-        if self.aliases:
-            result = _apply_aliases(result, self.aliases)
-        self.recorder.add(result)
-        if self.store is not None:
-            self.store.add_result(result)
-            self._flush_store()
-        if self.snapshot_dir is not None:
-            self._maybe_snapshot(result)
+        self._show_save_status(self.live.add(result))
+        if self.live.snapshot_problem:
+            self.statusBar().showMessage(self.live.snapshot_problem, 10000)
+            self.live.snapshot_problem = ""
         self.video.set_result(result)
+        if self.act_pause.isChecked():  # a frame still in flight when Pause was pressed
+            return
         s = result.stats
         self.lbl_fps.setText(f"{s.fps:.1f} fps")
         self.lbl_faces.setText(f"{len(result.faces)} faces")
@@ -593,10 +400,12 @@ class MainWindow(QMainWindow):
     def _on_state_changed(self, state: PipelineState) -> None:
         running = state in (PipelineState.RUNNING, PipelineState.PAUSED, PipelineState.STARTING)
         self.act_start.setEnabled(not running and not self.model_problem)
-
         self.act_pause.setEnabled(state in (PipelineState.RUNNING, PipelineState.PAUSED))
         self.act_stop.setEnabled(running)
+        self.act_report.setEnabled(not running and self.last_session_path is not None)
         self.lbl_state.setText(state.value)
+        if state in (PipelineState.PAUSED, PipelineState.STOPPED, PipelineState.FAULTED):
+            self._clear_status()
 
     def _on_pipeline_ended(self) -> None:
         """The video ended or the analysis stopped on an error: the session is complete."""
@@ -604,6 +413,8 @@ class MainWindow(QMainWindow):
             return
         self._refresh_panels()
         self._close_store()
+        self.controller.release_engine()
+        self._clear_status()
 
     def _on_source_status(self, message: str) -> None:
         """The source was lost (camera unplugged, region off screen) or is back ("")."""
@@ -617,20 +428,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The picture is back; the session goes on.", 8000)
 
     def _on_error_occurred(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15000)
+        if self.settings.source == "webcam" and self.source_factory_override is None and (
+                self.live.frames_added == 0):
+            message = f"{message}\n\n{CAMERA_HINT}"
+        self.statusBar().showMessage(" ".join(message.split()), 15000)
         self.video.clear(message)
         QMessageBox.warning(self, "fer_desktop", message)
 
     def _on_renamed(self, student_id: int, name: str) -> None:
-        self.names[student_id] = name
-        if self.store is not None:
-            from fer_desktop.session.store import StoreError
-
-            try:
-                self.store.rename_student(student_id, name)
-            except StoreError as exc:
-                self._show_store_problem(str(exc))
-        self.recorder.rename(student_id, name)
+        try:
+            self.live.rename(student_id, name)
+        except StoreError as exc:
+            self._show_store_problem(str(exc))
         self.video.names = dict(self.names)
 
     def merge_selected(self) -> None:
@@ -643,30 +452,16 @@ class MainWindow(QMainWindow):
 
     def merge_students(self, keep: int, others: list[int]) -> None:
         """The students ``others`` are ``keep``: one row everywhere, exports included."""
-        from fer_desktop.session.store import SessionStore, StoreError
-
-        others = [o for o in others if o != keep]
-        for other in others:
-            self.aliases[other] = keep
-            self.aliases.update({k: keep for k, v in self.aliases.items() if v == other})
-            self.recorder.merge(keep, other)
-            if other in self.names:
-                self.names.setdefault(keep, self.names.pop(other))
+        merged = [o for o in others if o != keep]
         try:
-            if self.store is not None:
-                for other in others:
-                    self.store.merge_students(keep, other)
-            elif self.last_session_path is not None and not self.settings.aggregate_only:
-                with SessionStore.open(self.last_session_path) as saved:
-                    for other in others:
-                        saved.merge_students(keep, other)
+            self.live.merge(keep, merged)
         except (StoreError, ValueError) as exc:
             self._show_store_problem(str(exc))
         self.video.names = dict(self.names)
         self.table.reset()
         self._refresh_panels()
         self.statusBar().showMessage(
-            f"Merged {len(others)} student(s) into {self.recorder.students[keep].label}"
+            f"Merged {len(merged)} student(s) into {self.recorder.students[keep].label}"
             if keep in self.recorder.students else "Merged", 8000)
 
     def _on_source_changed(self) -> None:
@@ -681,10 +476,13 @@ class MainWindow(QMainWindow):
         else:
             self.switch_source()
 
+    def _refresh_timelines(self) -> None:
+        self.timelines.refresh(self.recorder, self.names, self.table.selected_ids())
+
     def _refresh_panels(self) -> None:
         self._flush_store()
         self.table.refresh(self.recorder)
-        self.timelines.refresh(self.recorder, self.names, self.table.selected_ids())
+        self._refresh_timelines()
 
     # ---- persistence --------------------------------------------------------------------
     def _save_settings(self) -> None:
@@ -705,6 +503,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.controller.stop()
+        self.controller.release_engine()
         self._close_store()
         if self.store is not None and self.store.pending:
             answer = QMessageBox.question(
@@ -726,13 +525,3 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("splitter", self.splitter.saveState())
         self._save_settings()
         super().closeEvent(event)
-
-
-def _apply_aliases(result: FrameResult, aliases: dict[int, int]) -> FrameResult:
-    """The result with merged students under the id they were merged into (and the name of
-    that student: the merged one's name as read is dropped, so it cannot rename it)."""
-    faces = tuple(replace(f, student_id=aliases[f.student_id], student_name="")
-                  if f.student_id in aliases else f for f in result.faces)
-    off = tuple(replace(c, student_id=aliases[c.student_id], student_name="")
-                if c.student_id in aliases else c for c in result.camera_off)
-    return replace(result, faces=faces, camera_off=off)

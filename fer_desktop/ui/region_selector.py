@@ -1,4 +1,9 @@
-"""A translucent overlay over all screens to drag the capture rectangle; Esc cancels.
+"""An overlay over all screens to drag the capture rectangle; Esc cancels.
+
+The overlay shows a still of the screens taken just before it opens, dimmed outside the
+rectangle, so the gallery stays visible while dragging even where the desktop has no
+compositor (there a translucent window is drawn solid black). Where no still can be taken
+(Wayland refuses screen grabs), it falls back to a translucent window.
 
 The result is in physical screen pixels (what mss captures): logical Qt coordinates are
 scaled by each screen's devicePixelRatio.
@@ -7,7 +12,7 @@ scaled by each screen's devicePixelRatio.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 
@@ -40,23 +45,54 @@ class RegionSelector(QWidget):
     def __init__(self) -> None:
         super().__init__(None, Qt.WindowType.FramelessWindowHint
                          | Qt.WindowType.WindowStaysOnTopHint | Qt.WindowType.Tool)
-        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setGeometry(virtual_geometry())
+        self.stills = self._take_stills()
+        if not self.stills:
+            self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self._origin: QPoint | None = None
         self._rect = QRect()
 
+    def _take_stills(self) -> list[tuple[QRect, QPixmap]]:
+        """A picture of each screen (in the overlay's coordinates); [] where none can be had."""
+        stills = []
+        origin = self.geometry().topLeft()
+        for screen in QGuiApplication.screens():
+            pix = screen.grabWindow(0)
+            if pix.isNull() or pix.width() == 0:
+                return []
+            stills.append((screen.geometry().translated(-origin), pix))
+        return stills
+
+    def _draw_stills(self, p: QPainter, clip: QRect | None = None) -> None:
+        for rect, pix in self.stills:
+            if clip is None:
+                p.drawPixmap(rect, pix)
+                continue
+            part = rect.intersected(clip)
+            if part.isEmpty():
+                continue
+            sx, sy = pix.width() / rect.width(), pix.height() / rect.height()
+            src = QRect(round((part.x() - rect.x()) * sx), round((part.y() - rect.y()) * sy),
+                        round(part.width() * sx), round(part.height() * sy))
+            p.drawPixmap(part, pix, src)
+
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
+        if self.stills:
+            self._draw_stills(p)
         p.fillRect(self.rect(), QColor(0, 0, 0, 90))
         p.setPen(QColor(255, 255, 255))
         p.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignTop
                    | Qt.AlignmentFlag.AlignHCenter,
                    "Drag a rectangle over the Zoom gallery · Esc cancels")
         if not self._rect.isNull():
-            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-            p.fillRect(self._rect, Qt.GlobalColor.transparent)
-            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            if self.stills:  # the rectangle shows the screen undimmed
+                self._draw_stills(p, self._rect)
+            else:
+                p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+                p.fillRect(self._rect, Qt.GlobalColor.transparent)
+                p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
             p.setPen(QPen(QColor(80, 170, 255), 2))
             p.drawRect(self._rect)
 

@@ -61,6 +61,7 @@ class StudentTable(QTableWidget):
 
     def refresh(self, rec: SessionRecorder) -> None:
         self._updating = True
+        interval = rec.frame_interval()
         try:
             for sid, st in sorted(rec.students.items()):
                 row = self._rows.get(sid)
@@ -84,7 +85,8 @@ class StudentTable(QTableWidget):
                 shown = "camera off" if st.camera_off else expr
                 conf = "" if st.camera_off else f"{st.confidence:.0%}"
                 values = (shown, conf, f"{shares[3]:.0%}", f"{shares[6]:.0%}",
-                          f"{shares[_NEG_IDX].sum():.0%}", f"{int(st.seconds)} s",
+                          f"{shares[_NEG_IDX].sum():.0%}",
+                          f"{int(rec.seconds_seen(st, interval))} s",
                           f"⚠ {reason}" if reason else "")
                 for c, v in enumerate(values, start=1):
                     self.item(row, c).setText(v)

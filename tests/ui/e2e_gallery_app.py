@@ -1,6 +1,7 @@
 """Child process of the end-to-end test: on a real X display (Xvfb), one window shows a
 Zoom-like gallery of real FER-2013 faces; the app, driven through its own actions, captures
-that screen region with mss, analyses it, and reports what it saw as JSON on stdout."""
+that screen region with mss, analyses it, stops, opens the class from File > Sessions,
+writes the report, and says what it saw as JSON on stdout."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def main() -> int:
     settings = AppSettings(notice_accepted=True, source="screen", region=[0, 0, 960, 540])
     window = MainWindow(settings, QSettings(str(tmp / "q.ini"), QSettings.Format.IniFormat),
                         models_dir, settings_path=tmp / "s.json")
+    window.sessions_dir = out_dir / "sessions"
     window.setGeometry(980, 0, 900, 700)
     window.show()
     report: dict = {"faces_in_gallery": sum(1 for t in tiles if t.face_box)}
@@ -58,6 +60,24 @@ def main() -> int:
             state=window.controller.state.value, thread_running=window.controller.running,
             status_fps=window.lbl_fps.text(), source=window.settings.source)
         window.grab().save(str(out_dir / "e2e_window.png"))
+        # after class: File > Sessions lists it; the teacher opens it and writes the report
+        from fer_desktop.ui import sessions_dialog
+
+        listed = {}
+
+        def pick_first(dlg) -> int:
+            listed["rows"] = dlg.table.rowCount()
+            listed["students"] = dlg.table.item(0, 4).text()
+            dlg.choose(0)
+            return sessions_dialog.SessionsDialog.DialogCode.Accepted
+
+        sessions_dialog.SessionsDialog.exec = pick_first
+        window.act_sessions.trigger()
+        report.update(listed_rows=listed.get("rows"), listed_students=listed.get("students"),
+                      reviewing=window.picture.currentWidget() is window.review,
+                      review_students=window.table.rowCount())
+        out = window.write_report(out_dir / "e2e_report.html", open_it=False)
+        report["report"] = str(out) if out else None
         print(json.dumps(report))
         window.close()
         app.quit()

@@ -37,3 +37,9 @@ def test_app_monitors_a_gallery_on_a_real_screen(data_dir, models_dir, tmp_path)
     assert report["mood_bins"] >= 1
     assert report["state"] == "stopped" and report["thread_running"] is False
     assert (tmp_path / "e2e_window.png").stat().st_size > 10_000
+    # opened from File > Sessions, reviewed, and reported
+    assert report["listed_rows"] == 1 and int(report["listed_students"]) == report["students"]
+    assert report["reviewing"] and report["review_students"] == report["students"]
+    html = Path(report["report"]).read_text(encoding="utf-8")
+    assert "Class mood over the class" in html and html.count("data-student=") == (
+        report["students"])

@@ -118,7 +118,10 @@ def test_session_is_saved_as_it_happens_and_exports(window, qtbot, gallery_frame
     window.open_session(path)
     assert len(window.recorder.students) == n_live
     assert window.table.rowCount() == n_live and window.recorder.n_bins >= 1
-    assert "Reviewing session" in window.video.message
+    # the summary replaces the picture: date, duration, students, the class mood
+    assert window.picture.currentWidget() is window.review
+    text = window.review.toPlainText()
+    assert path.stem in text and f"{n_live} students" in text and "Class mood" in text
 
 
 def test_aggregate_only_stores_no_per_student_rows(window, qtbot, gallery_frames, tmp_path,
@@ -302,13 +305,18 @@ def test_good_model_enables_start(window):
     assert "model.tflite" in window.lbl_model.text()
 
 
-def test_fifty_students_timelines_thin_labels_and_show_the_selection(window, qtbot):
+def test_fifty_students_every_name_a_row_and_a_cursor(window, qtbot):
     import numpy as np
+
+    from fer_desktop.labels import EMOTIONS
+    from fer_desktop.ui.timeline_plot import ROW_PX
 
     rec = window.recorder
     rng = np.random.default_rng(0)
     for k in range(600):  # 20 minutes at one analysed frame per 2 s
-        faces = [(sid, f"Student name {sid:02d}", rng.dirichlet(np.ones(7)))
+        happy = k >= 300  # from minute 10, every student looks happy
+        faces = [(sid, f"Student name {sid:02d}",
+                  np.eye(7)[EMOTIONS.index("happy")] if happy else rng.dirichlet(np.ones(7)))
                  for sid in range(1, 51)]
         rec.add_faces(1_000.0 + 2 * k, 1_760_000_000.0 + 2 * k, faces)
     window.resize(1280, 800)
@@ -317,7 +325,15 @@ def test_fifty_students_timelines_thin_labels_and_show_the_selection(window, qtb
     assert window.table.rowCount() == 50
     assert tl.image.image.shape[:2] == (50, rec.n_bins)
     ticks = tl.students.getAxis("left")._tickLevels[0]
-    assert 0 < len(ticks) < 50  # a label every k-th row: they would overlap
+    assert [t[1] for t in ticks] == [f"Student name {i:02d}" for i in range(1, 51)]
+    # rows keep their height: 50 students scroll rather than shrink to 2 px
+    assert tl.students_widget.minimumHeight() >= 50 * ROW_PX
+    assert tl.scroll.verticalScrollBar().maximum() > 0
+    # the cursor shows the class at a chosen moment (minute 15: all happy)
+    tl.set_cursor(15 * 60.0)
+    at = tl.at(15 * 60.0)
+    assert at["positive"] == 1.0 and at["students"]["happy"] == 50
+    assert "minute 15.0" in tl.at_cursor.text() and "positive 100%" in tl.at_cursor.text()
     for row in (3, 10, 42):
         window.table.selectionModel().select(
             window.table.model().index(row, 0),
@@ -517,3 +533,29 @@ def test_pseudonymised_export_from_the_window(window, qtbot, data_dir, tmp_path,
         for word in name.split():
             assert word not in text
     assert sorted(p.name for p in out.parent.iterdir()) == ["class.csv", "class_summary.csv"]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        return next(int(ln.split()[1]) for ln in fh if ln.startswith("VmRSS")) / 1024
+
+
+def test_memory_returns_after_each_stop(window, qtbot, gallery_frames):
+    """Five classes in a row, each with its own engine (model, detector, Tesseract: about
+    140 MB): after Stop no engine is left, and memory stays at the level of the first."""
+    import gc
+
+    from fer_desktop.vision.engine import AnalysisEngine
+
+    frames = gallery_frames
+    window.source_factory_override = lambda: SyntheticSource(
+        lambda i: frames[i % len(frames)], fps=15.0, realtime=True)
+    after = []
+    for _ in range(5):
+        window.start()
+        qtbot.waitUntil(lambda: len(window.recorder.students) >= 5, timeout=30000)
+        window.stop()
+        gc.collect()
+        assert not [o for o in gc.get_objects() if isinstance(o, AnalysisEngine)]
+        after.append(_rss_mb())
+    assert after[-1] - after[0] < 60, after  # one engine kept per session would be ~+450 MB
