@@ -26,6 +26,7 @@ reader's cache, so a steady gallery costs a few milliseconds per read.
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ __all__ = ["GalleryIdentities", "IdentityUpdate", "make_gallery", "tile_appearan
 #: Appearance similarity (cosine of centred thumbnails, -1..1) above which a tile may be a
 #: known student, and the margin by which the best must beat the second.
 MATCH_SIM, MATCH_MARGIN = 0.80, 0.10
+#: A confirmed new reading this like the name of a known student who is not placed is that
+#: student's name read another way, not a new student.
+MISREAD_SIM = 0.6
 #: Below this, a tile cannot be that student (the gallery grid's guess is overruled).
 CONTRADICT_SIM = 0.45
 #: A second face in one tile counts only above this detector score (two people at one camera).
@@ -92,6 +96,13 @@ def tile_appearance(image_bgr: np.ndarray, t: Tile) -> np.ndarray | None:
     if norm < 4.0 * np.sqrt(lab.size):  # flat: less than ~4 levels of spread
         return None
     return lab / norm
+
+
+def _raw_likeness(a: str, b: str) -> float:
+    """Likeness of two folded names with digits compared like letters, 0 below 0.85: a
+    student number with one digit misread ("M8349353_Ayu" for "18349353_Ayu")."""
+    r = difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False).ratio()
+    return r if r >= 0.85 else 0.0
 
 
 def _same_layout(a: Sequence[Tile], b: Sequence[Tile], tol: int = 4) -> bool:
@@ -275,11 +286,8 @@ class GalleryIdentities:
         # 1. names of known students (one tile each, best pairs first)
         known = self.matcher.assign(texts)
         for k, name in enumerate(known):
-            if name is not None:
-                sid = self.id_of_name[name]
-                if looks[k] is not None and self._look_sim(sid, looks[k]) < CONTRADICT_SIM - 0.3:
-                    continue  # the name of someone who looks nothing like this: a misreading
-                ids[k], names[k] = sid, name
+            if name is not None:  # the strongest clue: the picture may change, the name not
+                ids[k], names[k] = self.id_of_name[name], name
         placed = {i for i in ids if i}
         # 2. the gallery grid: the same place keeps its student unless the picture disagrees
         for k in range(len(tiles)):
@@ -328,6 +336,11 @@ class GalleryIdentities:
                     placed.add(ids[k])
                 continue
             self._pending.pop(key, None)
+            like = self._misread_of(text, placed)
+            if like and not ids[k]:  # a new reading of a known student not placed yet
+                ids[k], names[k] = like, self.students[like].name
+                placed.add(like)
+                continue
             name = self.matcher.add(text)
             if ids[k]:  # the unnamed student placed here gets the name
                 self.students[ids[k]].name = name
@@ -356,6 +369,17 @@ class GalleryIdentities:
         self._strips = [self._strip(gray, t) for t in tiles]
         self.waiting_tiles = sum(1 for k, s in enumerate(ids)
                                  if not s and (members[k] or texts[k]))
+
+    def _misread_of(self, text: str, placed: set[int]) -> int:
+        """A named student not placed yet whose name is like ``text`` (a name read another
+        way after the gallery changed: "Renée C6té" for "Renée Côté"), else 0."""
+        scored = sorted(((max(similarity(text, st.name), _raw_likeness(text, st.name)), sid)
+                         for sid, st in self.students.items()
+                         if st.name and sid not in placed), reverse=True)
+        if scored and scored[0][0] >= MISREAD_SIM and (
+                len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.1):
+            return scored[0][1]
+        return 0
 
     def _could_be_known(self, look: np.ndarray | None, placed: set[int],
                         unnamed_only: bool = False) -> bool:
