@@ -28,6 +28,10 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     p.add_argument("--models", type=Path, default=None, help="model folder (default models/)")
     p.add_argument("--no-names", action="store_true",
                    help="do not look for gallery tiles and participant names (OCR)")
+    p.add_argument("--scripts", default="",
+                   help="scripts the participants' names are written in, comma-separated "
+                        "(Latin, Hangul, Cyrillic, Han (simplified), ...; default: Latin and "
+                        "Hangul where installed)")
     p.add_argument("--session-id", default=None)
     p.add_argument("--no-progress", action="store_true")
     return p
@@ -118,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         classifier = EmotionClassifier.from_dir(args.models or default_models_dir())
-        engine = build_engine(Path(), args.detector, not args.no_names, classifier)
+        scripts = [x.strip() for x in args.scripts.split(",") if x.strip()]
+        engine = build_engine(Path(), args.detector, not args.no_names, classifier,
+                              scripts=scripts)
         if kind == "images":
             engine.gallery.confirm = 1  # each picture is read once
         for warning in engine.warnings:

@@ -24,6 +24,9 @@ class AppSettings:
     video_path: str = ""
     detector: str = "blazeface"
     read_names: bool = True  # find gallery tiles and read participant names (OCR)
+    #: scripts participant names are read in (fer_desktop.vision.names.SCRIPTS keys, each
+    #: where its Tesseract model is installed); empty: Latin and Hangul where installed
+    name_scripts: list[str] = field(default_factory=list)
     max_fps: float = DEFAULT_MAX_FPS
     negative_s: float = 120.0
     missing_s: float = 60.0

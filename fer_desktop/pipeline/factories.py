@@ -46,7 +46,8 @@ def source_factory(settings: AppSettings) -> SourceFactory:
     return lambda: VideoFileSource(path, realtime=True)
 
 
-def build_engine(models_dir: Path, detector: str, read_names: bool, classifier=None):
+def build_engine(models_dir: Path, detector: str, read_names: bool, classifier=None,
+                 scripts: list[str] | None = None):
     """An AnalysisEngine: detector, the model in ``models_dir`` (or ``classifier``), and
     gallery tiles with names read where ``read_names``; a warning (names cannot be read) is
     in ``engine.warnings``."""
@@ -55,7 +56,7 @@ def build_engine(models_dir: Path, detector: str, read_names: bool, classifier=N
     from fer_desktop.vision.engine import AnalysisEngine
     from fer_desktop.vision.identity import make_gallery
 
-    gallery, warning = make_gallery(read_names)
+    gallery, warning = make_gallery(read_names, scripts or None)
     clf = classifier if classifier is not None else EmotionClassifier.from_dir(models_dir)
     engine = AnalysisEngine(make_detector(detector), clf, gallery=gallery)
     if warning:
@@ -68,4 +69,5 @@ def engine_factory(settings: AppSettings, models_dir: Path) -> EngineFactory:
     detector = settings.detector
     # Tiles and names belong to galleries (screen, recorded class), not to a webcam.
     names = settings.read_names and settings.source != "webcam"
-    return lambda: build_engine(models_dir, detector, names)
+    scripts = list(settings.name_scripts)
+    return lambda: build_engine(models_dir, detector, names, scripts=scripts)

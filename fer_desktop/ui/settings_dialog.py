@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QSpinBox,
 )
 
@@ -40,6 +41,14 @@ class SettingsDialog(QDialog):
         self.webcam = QSpinBox(minimum=0, maximum=16, value=settings.webcam_index)
         self.names = QCheckBox("Read participant names in gallery tiles (Tesseract OCR)")
         self.names.setChecked(settings.read_names)
+        from fer_desktop.vision.names import available_scripts, default_scripts
+
+        chosen = settings.name_scripts or default_scripts()
+        self.scripts: dict[str, QCheckBox] = {}
+        for name in available_scripts():
+            box = QCheckBox(name)
+            box.setChecked(name in chosen)
+            self.scripts[name] = box
         self.snapshots = QCheckBox("Keep an annotated snapshot of the picture every minute "
                                    "(next session only)")
         self.snapshots.setChecked(settings.store_images)
@@ -51,6 +60,11 @@ class SettingsDialog(QDialog):
         form.addRow("Face detector", self.detector)
         form.addRow("Webcam index", self.webcam)
         form.addRow(self.names)
+        if self.scripts:
+            row = QHBoxLayout()
+            for box in self.scripts.values():
+                row.addWidget(box)
+            form.addRow("Names written in", row)
         form.addRow(self.aggregate)
         form.addRow(self.snapshots)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -65,4 +79,5 @@ class SettingsDialog(QDialog):
                        detector=self.detector.currentData(), webcam_index=self.webcam.value(),
                        aggregate_only=self.aggregate.isChecked(),
                        read_names=self.names.isChecked(),
+                       name_scripts=[n for n, b in self.scripts.items() if b.isChecked()],
                        store_images=self.snapshots.isChecked())
