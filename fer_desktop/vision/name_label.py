@@ -187,7 +187,8 @@ def find_label(tile_bgr: np.ndarray) -> tuple[int, int, int, int] | None:
 
 def ocr_variants(line: LabelLine, target_h: int = 40) -> list[np.ndarray]:
     """Black-on-white pictures of the line for OCR, best first: the luminance stretched, its
-    Otsu binarisation, and a binarisation of the top-hat (for an uneven ground)."""
+    Otsu binarisation, a binarisation of the top-hat (for an uneven ground), and a local
+    (adaptive) threshold."""
     crop = line.crop
     if crop.size == 0:
         return []
@@ -201,6 +202,11 @@ def ocr_variants(line: LabelLine, target_h: int = 40) -> list[np.ndarray]:
     k = max(9, round(1.6 * target_h)) | 1
     th = _tophat(big, k)
     _, th_bin = cv2.threshold(th, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    # a local threshold for a ground that changes along the line (Meet: no box, the video
+    # behind the name goes from light to dark)
+    block = max(11, round(1.5 * target_h)) | 1
+    local = cv2.adaptiveThreshold(cv2.GaussianBlur(gray, (3, 3), 0), 255,
+                                  cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 15)
     m = max(8, target_h // 2)
     return [cv2.copyMakeBorder(v, m, m, m, m, cv2.BORDER_CONSTANT, value=255)
-            for v in (gray, otsu, th_bin)]
+            for v in (gray, otsu, th_bin, local)]
