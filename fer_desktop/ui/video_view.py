@@ -89,3 +89,11 @@ class VideoView(QWidget):
             p.fillRect(label, color)
             p.setPen(QColor(0, 0, 0))
             p.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+        # faces whose student is not settled yet (the gallery just changed): grey, dashed
+        p.setPen(QPen(QColor(190, 190, 190), 1, Qt.PenStyle.DashLine))
+        for b in getattr(self._result, "waiting", ()):
+            rect = QRectF(ox + b.x * s, oy + b.y * s, b.w * s, b.h * s)
+            p.drawRect(rect)
+            p.drawText(QRectF(rect.left(), max(0.0, rect.top() - fm.height() - 2),
+                              fm.horizontalAdvance("identifying…") + 6, fm.height() + 2),
+                       Qt.AlignmentFlag.AlignCenter, "identifying…")
