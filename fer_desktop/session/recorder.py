@@ -16,6 +16,11 @@ from fer_desktop.session.export import DEFAULT_MAX_GAP_S, frame_interval, seen_s
 NEGATIVE = frozenset(VALENCE["negative"])
 POSITIVE = frozenset(VALENCE["positive"])
 MOOD_OF = np.array([2 if e in POSITIVE else 0 if e in NEGATIVE else 1 for e in EMOTIONS])
+_NEG_INDEX = [EMOTIONS.index(e) for e in VALENCE["negative"]]
+#: The "negative expressions" flag counts a moment as negative when the smoothed probability
+#: of angry + disgust + fear + sad reaches this (chosen on PublicTest against the FER+ majority
+#: of 10 taggers, bench/negative_calls.py; README: what a flag means and how often it is wrong).
+NEGATIVE_MASS = 0.5
 #: Timeline value of a bin in which the student was present with the camera off (-1: absent,
 #: 0..6: the expression).
 CAMERA_OFF_BIN = len(EMOTIONS)
@@ -167,7 +172,7 @@ class SessionRecorder:
             st.counts[k] += 1
             if name and not st.name:
                 st.name = name
-            if EMOTIONS[k] in NEGATIVE:
+            if float(np.sum(np.asarray(smoothed)[_NEG_INDEX])) >= NEGATIVE_MASS:
                 st.negative_since = st.negative_since if st.negative_since is not None else t
             else:
                 st.negative_since = None
