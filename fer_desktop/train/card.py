@@ -292,12 +292,17 @@ def _stages(lines: list[str], stages: list[tuple[dict, list[dict], float]]) -> l
             + f"; best PublicTest {best:.4f}; "
             f"{secs / 60:.1f} min on {_hardware(c)}; Keras {c['keras_version']}, "
             f"`{c['keras_backend']}` backend; label smoothing {c['label_smoothing']}"
-            + _distillation(c, k) + (f"; {c['note']}" if c.get("note") else "") + ".")
+            + _distillation(c, k)
+            + ("; targets: the FER+ vote distribution of 10 taggers (`--labels ferplus`), no "
+               "class weights, selected on agreement with the PublicTest FER+ majority"
+               if c.get("labels") == "ferplus" else "")
+            + (f"; {c['note']}" if c.get("note") else "") + ".")
         commands += [_train_command(c, k, outs[k]), f".venv/bin/fer-desktop release {outs[k]}"]
     total = sum(secs for _, _, secs in stages)
     recipe += [
         "- Every stage: class weights (softened "
-        "inverse frequency, `disgust` highest), augmentation (`fer_desktop/train/augment.py`: "
+        "inverse frequency, `disgust` highest; not with FER+ targets), augmentation "
+        "(`fer_desktop/train/augment.py`: "
         "rotation ±10°, zoom 0.9-1.1, shift ±10%, horizontal flip, random erasing p 0.5), seed "
         f"{cfg['seed']}. The `.keras` file loads in tensorflow-cpu whichever backend trained it.",
         f"- **Total training time: {total / 60:.1f} min.**", "",
