@@ -41,6 +41,8 @@ from fer_desktop.vision.tracking import FaceTracker
 
 __all__ = ["GalleryIdentities", "IdentityUpdate", "make_gallery", "tile_appearance"]
 
+#: Luminance of a label's white text (the dimmed video behind the box stays below it).
+STRIP_WHITE = 190
 #: Appearance similarity (cosine of centred thumbnails, -1..1) above which a tile may be a
 #: known student, and the margin by which the best must beat the second.
 MATCH_SIM, MATCH_MARGIN = 0.80, 0.10
@@ -131,8 +133,8 @@ class GalleryIdentities:
             finds tiles and camera-off participants but reads no names.
         matcher: maps names as read to stable names (default: a NameMatcher; it never learns
             by itself: new names are added here, once confirmed).
-        strip_threshold: share of a tile's label-strip pixels that must change (by more than
-            60 grey levels) for the tile to count as showing someone else.
+        strip_threshold: least share of a tile's label-strip pixels whose whiteness must
+            change for the tile to count as showing someone else.
         refresh_s: seconds after which a steady gallery is read again (on detection frames).
         confirm: reads that must agree before an unknown name becomes a student's name (2 for
             a live gallery: one misreading does not make a new student; 1 for single
@@ -173,15 +175,21 @@ class GalleryIdentities:
 
     @staticmethod
     def _strip(gray: np.ndarray, t: Tile) -> np.ndarray:
-        """The left 60% of the tile's bottom fifth (where Zoom writes the name), every 2nd px."""
-        y0 = t.y + int(t.h * 0.8)
-        return gray[max(0, y0):t.y + t.h:2, max(0, t.x):t.x + int(t.w * 0.6):2].astype(np.int16)
+        """The text-white pixels next to dark ones (strokes on the label's box) in the left
+        60% of the tile's bottom seventh, where Zoom writes the name."""
+        y0 = t.y + int(t.h * 0.86)
+        band = gray[max(0, y0):t.y + t.h, max(0, t.x):t.x + int(t.w * 0.6)]
+        if band.size == 0:
+            return band >= STRIP_WHITE
+        dark = cv2.dilate((band < 110).view(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        return (band >= STRIP_WHITE) & dark
 
     def tiles_changed(self, gray: np.ndarray) -> bool:
-        """Whether some tile's label strip differs from the last read (a cheap per-frame test).
+        """Whether some tile's name differs from the last read (a cheap per-frame test).
 
-        Text is thin, so a changed name moves few pixels' mean but flips many pixels between
-        dark and bright: the test counts pixels that changed by more than 60 grey levels.
+        A label's text is white; the video behind its translucent box, dimmed by it, is not.
+        So the test compares the white pixels of each label strip: a new name moves many of
+        them, a moving person, camera noise or JPEG behind the same name few.
         """
         if not self.tiles or len(self._strips) != len(self.tiles):
             return False
@@ -189,7 +197,9 @@ class GalleryIdentities:
             new = self._strip(gray, t)
             if new.shape != old.shape or new.size == 0:
                 return True
-            if np.count_nonzero(np.abs(new - old) > 60) > self.strip_threshold * new.size:
+            moved = int(np.count_nonzero(new ^ old))
+            if moved > max(self.strip_threshold * new.size,
+                           0.3 * max(int(np.count_nonzero(new)), int(np.count_nonzero(old)))):
                 return True
         return False
 

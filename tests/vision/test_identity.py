@@ -148,3 +148,37 @@ def test_a_missed_face_is_not_called_camera_off(faces9, models_dir):
     result = engine.process(Frame(img, 0.0, 0, "g"))
     assert [c.box.as_tuple()[:2] for c in result.camera_off] == [(tiles[2].x, tiles[2].y)]
     assert len(result.faces) == 7
+
+
+def test_realistic_gallery_swap_is_caught_within_the_detection_interval(models_dir):
+    """On a realistic Zoom gallery (ClearType labels on translucent boxes over moving video)
+    the label check ignores the video and camera noise, so a steady gallery is not re-read
+    every frame, yet two tiles swapping places triggers a read at once, and each person keeps
+    their student id."""
+    from fer_desktop.testing.zoom import ZOOM, Layout, make_people, render
+
+    def who(result, truth):
+        out = {}
+        for f in result.faces:
+            cx, cy = f.box.center
+            t = next(t for t in truth.tiles if t.x <= cx < t.x + t.w and t.y <= cy < t.y + t.h)
+            out[t.student] = f.student_id
+        return out
+
+    people = make_people(9, seed=3)
+    engine = AnalysisEngine(BlazeFaceDetector(), EmotionClassifier.from_dir(models_dir),
+                            gallery=GalleryIdentities(NameReader()))
+    for k, t in enumerate([0.0, 0.9, 1.8]):  # names confirmed
+        img, truth = render(people, Layout(), ZOOM, seed=k)
+        result = engine.process(Frame(img, t, k, "g"))
+    before, ids = engine.detections, who(result, truth)
+    assert len(ids) == 9 and len(set(ids.values())) == 9
+    for k, t in enumerate([1.9, 2.0, 2.1], start=3):  # the same gallery, moving a little
+        img, truth = render(people, Layout(), ZOOM, seed=k)
+        engine.process(Frame(img, t, k, "g"))
+    assert engine.detections == before  # no change worth a read within the interval
+    swapped = [people[1], people[0], *people[2:]]
+    img, truth = render(swapped, Layout(), ZOOM, seed=9)
+    result = engine.process(Frame(img, 2.2, 9, "g"))
+    assert engine.detections == before + 1
+    assert who(result, truth) == ids
