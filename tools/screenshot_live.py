@@ -1,6 +1,7 @@
-"""Open the window on a synthetic 5x5 gallery of real FER-2013 faces, let it run, and save
-screenshots for docs/: the live window, then (after Stop) File > Sessions, the class opened
-from it, and the class report as headless Chromium renders it. Run under a display, e.g. Xvfb:
+"""Open the window on a realistic synthetic 5x5 Zoom gallery (fer_desktop.testing.zoom), let
+it run, and save screenshots for docs/: the live window, then (after Stop) File > Sessions,
+the class opened from it, and the class report as headless Chromium renders it. Run under a
+display, e.g. Xvfb:
 
     Xvfb :91 -screen 0 1600x1000x24 & DISPLAY=:91 .venv/bin/python tools/screenshot_live.py
 """
@@ -51,21 +52,19 @@ def main() -> int:
 
     from fer_desktop.capture import SyntheticSource
     from fer_desktop.settings import AppSettings
-    from fer_desktop.testing.gallery import compose_gallery, load_faces
     from fer_desktop.ui.main_window import MainWindow
 
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "live_window.png"
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
     app = QApplication([])
-    faces, labels = load_faces(ROOT.parent / "shared" / "data" / "fer2013", 25, seed=4)
-    pools = [load_faces(ROOT.parent / "shared" / "data" / "fer2013", 25, seed=s) for s in
-             range(5, 9)]
-    frames = []
-    for k in range(60):
-        f, lab = (faces, labels) if k % 15 < 10 else pools[(k // 15) % len(pools)]
-        frames.append(compose_gallery(f, lab, face_px=[70 + (i * 7) % 40 for i in range(25)],
-                                      jitter=(2, 2), seed=k, video_off=(7,),
-                                      text_renderer="pil")[0])
+    from dataclasses import replace
+
+    from fer_desktop.testing.zoom import ZOOM, Layout, make_people, render
+
+    people = make_people(25, seed=4, data_dir=ROOT.parent / "shared" / "data" / "fer2013")
+    people[7] = replace(people[7], camera="off_name")
+    frames = [render(people, Layout(), ZOOM, seed=k, speaker=people[3].student)[0]
+              for k in range(60)]
     tmp = tempfile.mkdtemp()
     qs = QSettings(str(Path(tmp) / "q.ini"), QSettings.Format.IniFormat)
     w = MainWindow(AppSettings(notice_accepted=True, negative_s=6, missing_s=30), qs,
