@@ -253,4 +253,5 @@ def test_hangul_names(reader):
         pytest.skip("no Hangul model (apt: tesseract-ocr-script-hang)")
     got, truth = _read_case(reader, "hangul-5x5")
     exact = sum(g == t.shown for g, t in zip(got, truth.tiles, strict=True))
-    assert exact >= 0.6 * len(truth.tiles), [(g, t.shown) for g, t in zip(got, truth.tiles, strict=True)]
+    pairs = [(g, t.shown) for g, t in zip(got, truth.tiles, strict=True)]
+    assert exact >= 0.6 * len(truth.tiles), pairs
