@@ -23,6 +23,10 @@ _TRUNC = re.compile(r"\s*(?:\.{2,}|…)$")
 #: or of the label box's border.
 _EDGE = "|~—–-_=:;,'\"`*#^°!?¦/\\<>«»"
 _OPEN, _CLOSE = "([{", ")]}"
+#: A lone first "letter" that is the mute icon as OCR reads it, and a lone last one that is a
+#: vertical edge of the video beside the label.
+_ICON_READS = frozenset({"X", "x", "%", "&", "#", "*", "$", "@", "¥"})
+_EDGE_READS = frozenset({"i", "l", "I", "j", "|"})
 _HANGUL_GAP = re.compile(r"(?<=[\uac00-\ud7a3]) (?=[\uac00-\ud7a3])")
 
 
@@ -56,6 +60,10 @@ def split_truncation(text: str) -> tuple[str, bool]:
             break
         truncated, s = True, t[:m.start()]
     tokens = [tok for tok in s.split() if any(ch.isalnum() for ch in tok)]
+    if len(tokens) > 1 and tokens[0] in _ICON_READS:
+        tokens.pop(0)  # the mute icon read as a letter ("X yusuf lee")
+    if len(tokens) > 1 and tokens[-1] in _EDGE_READS:
+        tokens.pop()  # a stroke of the picture beside the label ("Siti Kusuma i")
     while tokens:
         first = tokens[0].lstrip(_EDGE + ".")
         if first and any(ch.isalnum() for ch in first):

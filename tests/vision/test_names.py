@@ -27,6 +27,8 @@ from fer_desktop.vision.tiles import find_tiles
     ("Sam (she/her)", "Sam (she/her)", False),
     ("joe.lee", "joe.lee", False),
     ("| 김민준", "김민준", False),
+    ("X yusuf lee", "yusuf lee", False),  # the mute icon read as a letter
+    ("Siti Kusuma i", "Siti Kusuma", False),  # an edge of the video
     ("한 준 서", "한준서", False),  # Tesseract spaces Hangul syllables apart
     ("임 우 진 Woojin Lim", "임우진 Woojin Lim", False),
     ("— Nora Ali ~", "Nora Ali", False),
