@@ -338,6 +338,11 @@ class GalleryIdentities:
                 pend.seen = now
                 seen_pending.add(key)
             if pend.count < self.confirm:
+                like = 0 if ids[k] else self._misread_of(text, placed)
+                if like:  # a known student not in view, whose name this reading is like
+                    ids[k], names[k] = like, self.students[like].name
+                    placed.add(like)
+                    continue
                 if (not ids[k] and (members[k] or self._looks_camera_off(gray, tiles[k]))
                         and not self._could_be_known(looks[k], placed)):
                     # someone new for sure (no known student could be them): a student now,
