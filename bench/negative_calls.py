@@ -34,13 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--split", default="PublicTest", choices=("PublicTest", "PrivateTest"))
     args = ap.parse_args(argv)
-    split = with_votes(load_split(args.data, args.split), read_votes(args.data))
-    major = split.majority
-    sel = major >= 0
+    split = with_votes(load_split(args.data, args.split), read_votes(args.data)).single_winner()
     clf = EmotionClassifier.from_dir(args.model or default_models_dir())
-    probs = np.concatenate([clf.predict_batch(list(split.split.images[i:i + 256]))
-                            for i in range(0, len(split.split.images), 256)])[sel]
-    major = major[sel]
+    probs = np.concatenate([clf.predict_batch(list(split.images[i:i + 256]))
+                            for i in range(0, len(split.images), 256)])
+    major = split.labels
     neg_true = np.isin(major, NEGATIVE)
     neutral = major == NEUTRAL
     mass = probs[:, list(NEGATIVE)].sum(axis=1)

@@ -24,7 +24,8 @@ VALENCE: dict[str, tuple[str, ...]] = {
     "neutral": ("neutral",),
     "negative": ("angry", "disgust", "fear", "sad"),
 }
-_VALENCE_INDEX = {g: tuple(EMOTIONS.index(n) for n in names) for g, names in VALENCE.items()}
+#: The class indices (EMOTIONS order) of each valence group.
+VALENCE_INDEX = {g: tuple(EMOTIONS.index(n) for n in names) for g, names in VALENCE.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class FrameAggregate:
         """Share of faces whose expression is in ``VALENCE[group]`` (0 when no face)."""
         if not self.faces:
             return 0.0
-        return sum(self.counts[i] for i in _VALENCE_INDEX[group]) / self.faces
+        return sum(self.counts[i] for i in VALENCE_INDEX[group]) / self.faces
 
 
 def aggregate_frame(

@@ -9,20 +9,20 @@ import numpy as np
 
 from fer_desktop.datatypes import FrameResult
 from fer_desktop.labels import EMOTIONS
-from fer_desktop.session.aggregate import VALENCE
+from fer_desktop.session.aggregate import VALENCE, VALENCE_INDEX
 from fer_desktop.session.export import DEFAULT_MAX_GAP_S, frame_interval, seen_seconds
 
 # The valence groups are defined once, in aggregate.VALENCE (class-mood line, CSV, report).
 NEGATIVE = frozenset(VALENCE["negative"])
 POSITIVE = frozenset(VALENCE["positive"])
 MOOD_OF = np.array([2 if e in POSITIVE else 0 if e in NEGATIVE else 1 for e in EMOTIONS])
-_NEG_INDEX = [EMOTIONS.index(e) for e in VALENCE["negative"]]
 #: The "negative expressions" flag counts a moment as negative when the smoothed probability
 #: of angry + disgust + fear + sad reaches this (chosen on PublicTest against the FER+ majority
 #: of 10 taggers, bench/negative_calls.py; README: what a flag means and how often it is wrong):
 #: at 0.65, 89% of the faces called negative are negative to people and 3.7% of the faces
 #: people call neutral are called negative (the dominant expression alone: 82%, 7.7%).
 NEGATIVE_MASS = 0.65
+_NEGATIVE_AT = np.array(VALENCE_INDEX["negative"])  # for fancy indexing
 #: Timeline value of a bin in which the student was present with the camera off (-1: absent,
 #: 0..6: the expression).
 CAMERA_OFF_BIN = len(EMOTIONS)
@@ -174,7 +174,7 @@ class SessionRecorder:
             st.counts[k] += 1
             if name and not st.name:
                 st.name = name
-            if float(np.sum(np.asarray(smoothed)[_NEG_INDEX])) >= NEGATIVE_MASS:
+            if float(np.sum(np.asarray(smoothed)[_NEGATIVE_AT])) >= NEGATIVE_MASS:
                 st.negative_since = st.negative_since if st.negative_since is not None else t
             else:
                 st.negative_since = None

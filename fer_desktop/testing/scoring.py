@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fer_desktop.datatypes import BBox
 from fer_desktop.testing.zoom import GalleryTruth, TileTruth
@@ -92,15 +92,12 @@ class IdentityTally:
     a camera-off tile is the true tile holding the box's centre.
     """
 
-    rows: dict[int, dict[int, int]] = None  # type: ignore[assignment]  # student -> person -> n
-    people: set[int] = None  # type: ignore[assignment]
+    rows: dict[int, dict[int, int]] = field(default_factory=dict)  # student -> person -> n
+    people: set[int] = field(default_factory=set)
     waiting: int = 0
     faces: int = 0
-    false_missing: set[tuple[int, int]] = None  # type: ignore[assignment]  # (student, person)
+    false_missing: set[tuple[int, int]] = field(default_factory=set)  # (student, person)
     flags: int = 0
-
-    def __post_init__(self) -> None:
-        self.rows, self.people, self.false_missing = {}, set(), set()
 
     @staticmethod
     def _person(box: BBox, truth: GalleryTruth) -> TileTruth | None:

@@ -33,14 +33,22 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def head(self, n: int, seed: int = 0) -> Split:
-        """A class-stratified random subset of at most ``n`` images (for smoke runs and tests)."""
-        if n >= len(self):
-            return self
-        rng = np.random.default_rng(seed)
-        idx = np.sort(rng.choice(len(self), size=n, replace=False))
+    def take(self, idx: np.ndarray) -> Split:
+        """The images at ``idx`` (indices, in that order), with their labels and paths."""
+        idx = np.asarray(idx, dtype=np.int64)
         return Split(self.usage, self.images[idx], self.labels[idx],
                      tuple(self.paths[i] for i in idx))
+
+    def head_indices(self, n: int, seed: int = 0) -> np.ndarray:
+        """The sorted indices of :meth:`head`'s subset."""
+        if n >= len(self):
+            return np.arange(len(self))
+        rng = np.random.default_rng(seed)
+        return np.sort(rng.choice(len(self), size=n, replace=False))
+
+    def head(self, n: int, seed: int = 0) -> Split:
+        """A class-stratified random subset of at most ``n`` images (for smoke runs and tests)."""
+        return self if n >= len(self) else self.take(self.head_indices(n, seed))
 
 
 def _usage_from_name(rel: str) -> str:

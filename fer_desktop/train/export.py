@@ -114,21 +114,16 @@ def release(run_dir: Path, models_dir: Path, data_dir: Path, tta: str = "auto") 
     max_diff = float(np.abs(p_keras - p_lite).max())
     if max_diff > 1e-3:
         raise RuntimeError(f"TFLite export disagrees with Keras (max diff {max_diff:.2e})")
-    target = val.labels  # the labels the run was selected on: FER-2013's, or FER+'s majority
-    ferplus = json.loads((run_dir / "config.json").read_text()).get("labels") == "ferplus" if (
-        run_dir / "config.json").is_file() else False
-    if ferplus:
+    config = run_dir / "config.json"
+    ferplus = config.is_file() and json.loads(config.read_text()).get("labels") == "ferplus"
+    if ferplus:  # chosen on the labels the run was selected on: the FER+ majority
         from fer_desktop.train.ferplus import read_votes, with_votes
 
-        voted = with_votes(val, read_votes(data_dir))
-        keep = voted.majority >= 0
-        val = type(val)(val.usage, voted.split.images[keep], voted.majority[keep],
-                        tuple(p for p, k in zip(voted.split.paths, keep, strict=True) if k))
-        target = val.labels
-    acc_plain = float((lite_clf.predict_batch(list(val.images)).argmax(1) == target).mean())
+        val = with_votes(val, read_votes(data_dir)).single_winner()
+    acc_plain = float((lite_clf.predict_batch(list(val.images)).argmax(1) == val.labels).mean())
     ms_plain = _ms_per_face(lite_clf, val.images)
     lite_clf.tta_flip = True
-    acc_flip = float((lite_clf.predict_batch(list(val.images)).argmax(1) == target).mean())
+    acc_flip = float((lite_clf.predict_batch(list(val.images)).argmax(1) == val.labels).mean())
     ms_flip = _ms_per_face(lite_clf, val.images)
     # flip averaging only where it helps on PublicTest and keeps a face within the 1 ms budget
     use_flip = {"on": True, "off": False}.get(

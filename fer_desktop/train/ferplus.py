@@ -20,7 +20,7 @@ Faces whose votes say "not a face" or "unknown" (their plurality among the ten c
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +60,13 @@ class VotedSplit:
     def trainable(self) -> np.ndarray:
         return trainable(self.votes)
 
+    def single_winner(self) -> Split:
+        """The faces whose FER+ vote has a single winner among our classes, labelled by it
+        (accuracy on them is the agreement with the FER+ majority)."""
+        major = self.majority
+        sel = np.flatnonzero(major >= 0)
+        return replace(self.split.take(sel), labels=major[sel])
+
 
 def read_votes(data_dir: Path | str) -> dict[str, np.ndarray]:
     """``path`` -> its 10 votes (int array), from ``DATA/ferplus_votes.csv``."""
@@ -87,10 +94,7 @@ def with_votes(split: Split, votes: dict[str, np.ndarray]) -> VotedSplit:
     if not idx:
         raise DataError(f"No {split.usage} image has a FER+ vote (is {VOTES_FILE} for this "
                         "folder?)")
-    ia = np.array(idx)
-    sub = Split(split.usage, split.images[ia], split.labels[ia],
-                tuple(split.paths[i] for i in idx))
-    return VotedSplit(sub, np.stack([votes[split.paths[i]] for i in idx]))
+    return VotedSplit(split.take(np.array(idx)), np.stack([votes[split.paths[i]] for i in idx]))
 
 
 def majority_labels(votes: np.ndarray) -> np.ndarray:

@@ -104,11 +104,15 @@ def build_mobilenetv2(input_shape: tuple[int, int, int], num_classes: int,
         input_shape=(size, size, 3), include_top=False, weights=None, alpha=alpha)
     if backbone_weights is not None:
         load_backbone_weights(backbone, backbone_weights, "mobilenetv2")
-    x = backbone(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    return _with_head(inputs, backbone(x), num_classes, "mobilenetv2_fer")
+
+
+def _with_head(inputs, features, num_classes: int, name: str) -> keras.Model:
+    """A transfer model: the backbone's features pooled, dropout, softmax over the classes."""
+    x = layers.GlobalAveragePooling2D(name="gap")(features)
     x = layers.Dropout(0.3, name="head_drop")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="probs", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name="mobilenetv2_fer")
+    return keras.Model(inputs, outputs, name=name)
 
 
 #: The per-channel means (B, G, R) that Keras' ResNet50 ImageNet weights were trained with
@@ -132,11 +136,7 @@ def build_resnet50(input_shape: tuple[int, int, int], num_classes: int,
         input_shape=(size, size, 3), include_top=False, weights=None)
     if backbone_weights is not None:
         load_backbone_weights(backbone, backbone_weights, "resnet50")
-    x = backbone(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
-    x = layers.Dropout(0.3, name="head_drop")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probs", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name="resnet50_fer")
+    return _with_head(inputs, backbone(x), num_classes, "resnet50_fer")
 
 
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {

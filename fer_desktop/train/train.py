@@ -160,11 +160,9 @@ def run(args: argparse.Namespace) -> int:
     if args.labels == "ferplus":
         train, targets, val = _ferplus_splits(args.data, train, val, args.min_votes)
     if args.limit:
-        if targets is not None:
-            keep = train.head(args.limit, args.seed).paths
-            pos = {p: i for i, p in enumerate(train.paths)}
-            targets = targets[[pos[p] for p in keep]]
-        train, val = train.head(args.limit, args.seed), val.head(args.limit, args.seed)
+        idx = train.head_indices(args.limit, args.seed)
+        targets = None if targets is None else targets[idx]
+        train, val = train.take(idx), val.head(args.limit, args.seed)
     cw = None if args.no_class_weights or targets is not None else class_weights(train.labels)
     config = {k: ([str(x) for x in v] if isinstance(v, list) else
                   str(v) if isinstance(v, Path) else v)
@@ -268,20 +266,13 @@ def _ferplus_splits(data, train, val, min_votes: int):
     """``--labels ferplus``: the Training faces worth training on with their vote
     distributions, and the PublicTest faces with a single FER+ winner, labelled by it (so
     that ``val_accuracy`` is the agreement with the FER+ majority)."""
-    from fer_desktop.train.data import Split
     from fer_desktop.train.ferplus import read_votes, with_votes
 
     votes = read_votes(data)
     tv = with_votes(train, votes)
     keep = np.flatnonzero(tv.trainable())
-    s = tv.split
-    train = Split(s.usage, s.images[keep], s.labels[keep], tuple(s.paths[i] for i in keep))
-    targets = tv.distribution(min_votes)[keep]
-    vv = with_votes(val, votes)
-    major = vv.majority
-    sel = np.flatnonzero(major >= 0)
-    s = vv.split
-    val = Split(s.usage, s.images[sel], major[sel], tuple(s.paths[i] for i in sel))
+    train, targets = tv.split.take(keep), tv.distribution(min_votes)[keep]
+    val = with_votes(val, votes).single_winner()
     print(f"FER+ votes: {len(train)} Training faces (of {len(tv.split)} with "
           f"votes), PublicTest {len(val)} with a single winner", flush=True)
     return train, targets, val

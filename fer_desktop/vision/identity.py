@@ -152,7 +152,6 @@ class GalleryIdentities:
         self.strip_threshold = strip_threshold
         self._last_read: float | None = None
         self.tiles: list[Tile] = []
-        self.tile_names: list[str] = []
         self.tile_ids: list[int] = []  # student of each tile of the last read (0: waiting)
         self.students: dict[int, _Student] = {}
         self.id_of_name: dict[str, int] = {}
@@ -163,7 +162,7 @@ class GalleryIdentities:
         self._located: tuple[np.ndarray, list[Tile]] | None = None
 
     def reset(self) -> None:
-        self.tiles, self.tile_names, self.tile_ids, self._strips = [], [], [], []
+        self.tiles, self.tile_ids, self._strips = [], [], []
         self._last_read = None
         self.students.clear()
         self.id_of_name.clear()
@@ -380,7 +379,7 @@ class GalleryIdentities:
             names[k] = st.name
             if looks[k] is not None and len(members[k]) == 1:
                 self._learn_look(st, looks[k])
-        self.tiles, self.tile_ids, self.tile_names = tiles, ids, names
+        self.tiles, self.tile_ids = tiles, ids
         self._strips = [self._strip(gray, t) for t in tiles]
         self.waiting_tiles = sum(1 for k, s in enumerate(ids)
                                  if not s and (members[k] or texts[k]))
@@ -425,10 +424,14 @@ class GalleryIdentities:
             return 1.0  # nothing to compare with: no contradiction
         return float(np.dot(st.look, look) / max(1e-9, float(np.linalg.norm(st.look))))
 
+    def _sims(self, look: np.ndarray, free: list[int]) -> list[tuple[float, int]]:
+        """(similarity, student) of the free students seen with a face, best first."""
+        return sorted(((self._look_sim(s, look), s) for s in free
+                       if self.students[s].look is not None), reverse=True)
+
     def _by_look(self, look: np.ndarray, free: list[int]) -> int:
         """The free student whose look clearly matches (similarity and margin), else 0."""
-        scored = sorted(((self._look_sim(s, look), s) for s in free
-                         if self.students[s].look is not None), reverse=True)
+        scored = self._sims(look, free)
         if not scored or scored[0][0] < MATCH_SIM:
             return 0
         if len(scored) > 1 and scored[0][0] - scored[1][0] < MATCH_MARGIN:
@@ -436,13 +439,10 @@ class GalleryIdentities:
         return scored[0][1]
 
     def _best_margin(self, look: np.ndarray | None, free: list[int]) -> float:
-        if look is None:
+        scored = self._sims(look, free) if look is not None else []
+        if not scored:
             return -1.0
-        sims = sorted((self._look_sim(s, look) for s in free
-                       if self.students[s].look is not None), reverse=True)
-        if not sims:
-            return -1.0
-        return sims[0] - (sims[1] if len(sims) > 1 else 0.0)
+        return scored[0][0] - (scored[1][0] if len(scored) > 1 else 0.0)
 
     @staticmethod
     def _learn_look(st: _Student, look: np.ndarray) -> None:

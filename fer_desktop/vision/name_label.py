@@ -61,7 +61,7 @@ def _tophat(lum: np.ndarray, k: int) -> np.ndarray:
     return cv2.morphologyEx(lum, cv2.MORPH_TOPHAT, kernel)
 
 
-def _glyphs(th: np.ndarray, lum: np.ndarray, max_h: int,
+def _glyphs(th: np.ndarray, max_h: int,
             min_contrast: int) -> list[tuple[int, int, int, int, float]]:
     """Bright, glyph-sized blobs of a top-hat image: (x0, y0, x1, y1, stroke half-width)."""
     h, w = th.shape
@@ -153,7 +153,7 @@ def label_line(tile_bgr: np.ndarray) -> LabelLine | None:
     sw = max(24, round(0.9 * w))
     band = lum[h - sh:, :sw]
     k = 9 if sh < 90 else 13
-    glyphs = _glyphs(_tophat(band, k), band, max_h=max(14, sh // 2), min_contrast=35)
+    glyphs = _glyphs(_tophat(band, k), max_h=max(14, sh // 2), min_contrast=35)
     line = _text_line(glyphs, min_h=3, left_limit=0.35 * w)
     if line is not None:
         x0, y0, x1, y1 = line
@@ -161,7 +161,7 @@ def label_line(tile_bgr: np.ndarray) -> LabelLine | None:
     y_top, y_bot = round(0.2 * h), round(0.8 * h)
     mid = lum[y_top:y_bot]
     k = max(15, (y_bot - y_top) // 5) | 1
-    glyphs = _glyphs(_tophat(mid, k), mid, max_h=max(20, (y_bot - y_top) // 2), min_contrast=60)
+    glyphs = _glyphs(_tophat(mid, k), max_h=max(20, (y_bot - y_top) // 2), min_contrast=60)
     line = _text_line(glyphs, min_h=6, left_limit=0.6 * w)
     if line is None:
         return None
