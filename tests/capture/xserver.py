@@ -9,6 +9,7 @@ import re
 import select
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,6 +98,24 @@ class XWindows:
         if self._dpy:
             self._x11.XCloseDisplay(self._dpy)
             self._dpy = None
+
+
+def run_on_xvfb(module: str, *args: str, width: int, height: int,
+                timeout: float) -> subprocess.CompletedProcess:
+    """Run ``python -m module args`` as a Qt (xcb) program on a private Xvfb screen of
+    ``width`` x ``height``, from the repository root; skip the test where Xvfb is missing."""
+    try:
+        ctx = xvfb(width, height)
+        display = ctx.__enter__()
+    except FileNotFoundError:
+        pytest.skip("Xvfb is not installed (bash install.sh installs it)")
+    try:
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        return subprocess.run([sys.executable, "-m", module, *args], env=env,
+                              capture_output=True, text=True, timeout=timeout,
+                              cwd=Path(__file__).resolve().parents[2])
+    finally:
+        ctx.__exit__(None, None, None)
 
 
 def set_resolution(display: str, width: int, height: int, fb: tuple[int, int] | None = None

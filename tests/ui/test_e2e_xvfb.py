@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from tests.capture.xserver import xvfb
+from tests.capture.xserver import run_on_xvfb
 
 
 def test_app_monitors_a_gallery_on_a_real_screen(data_dir, models_dir, tmp_path):
-    try:
-        ctx = xvfb(1920, 1080)
-        display = ctx.__enter__()
-    except FileNotFoundError:
-        pytest.skip("Xvfb is not installed (bash install.sh installs it)")
-    try:
-        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.e2e_gallery_app", str(data_dir), str(models_dir),
-             str(tmp_path)], env=env, capture_output=True, text=True, timeout=180,
-            cwd=Path(__file__).resolve().parents[2])
-    finally:
-        ctx.__exit__(None, None, None)
+    proc = run_on_xvfb("tests.ui.e2e_gallery_app", str(data_dir), str(models_dir),
+                       str(tmp_path), width=1920, height=1080, timeout=180)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     assert lines, f"no report; rc={proc.returncode} stderr={proc.stderr[-2000:]}"
     report = json.loads(lines[-1])

@@ -44,22 +44,9 @@ def test_overlay_covers_all_monitors_and_returns_physical_pixels(tmp_path):
 def test_overlay_shows_the_screen_beneath_without_a_compositor(tmp_path):
     """On a real X server without a compositor a translucent window is solid black; the
     overlay paints a still of the screen instead, dimmed outside the dragged rectangle."""
-    from tests.capture.xserver import xvfb
+    from tests.capture.xserver import run_on_xvfb
 
-    try:
-        ctx = xvfb(1024, 768)
-        display = ctx.__enter__()
-    except FileNotFoundError:
-        import pytest
-
-        pytest.skip("Xvfb is not installed (bash install.sh installs it)")
-    try:
-        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-        proc = subprocess.run([sys.executable, "-m", "tests.ui.overlay_still_probe"],
-                              capture_output=True, text=True, env=env, timeout=120,
-                              cwd=HERE.parents[1])
-    finally:
-        ctx.__exit__(None, None, None)
+    proc = run_on_xvfb("tests.ui.overlay_still_probe", width=1024, height=768, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["stills"] == 1
